@@ -1,0 +1,3 @@
+"""SEPAKAT backend package."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""API keys, roles, region scope and the audit trail."""

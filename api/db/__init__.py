@@ -1,0 +1,1 @@
+"""Warehouse access: engine, sessions, embedded server, models and migrations."""

@@ -1,0 +1,1 @@
+"""Regions: the Kemendagri master list, BPS codes, code history and search."""

