@@ -63,7 +63,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     if external:
         yield Cluster(normalize_url(external).set(database="postgres"), None)
         return
-    pg = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata", delete_on_stop=True)
+    # SEPAKAT_TEST_KEEP_PG=1 keeps the cluster (and its log, pgdata/log) for a post-mortem.
+    keep = os.environ.get("SEPAKAT_TEST_KEEP_PG") == "1"
+    pg = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata", delete_on_stop=not keep)
     yield Cluster(pg.url("postgres"), pg)
     pg.stop()
 
