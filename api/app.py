@@ -10,10 +10,14 @@ from fastapi.responses import RedirectResponse
 
 from api import __version__
 from api.auth.router import router as auth_router
+from api.cache import CachedGetMiddleware, ResponseCache
 from api.db.engine import Database, get_database
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
+from api.ingest.jobs import JobRunner
+from api.ingest.router import router as ingest_router
 from api.regions.router import router as regions_router
+from api.settings import get_settings
 
 API_PREFIX = "/api/v1"
 
@@ -34,6 +38,7 @@ digits can name different regions in the two systems, so bare digits are read as
 
 TAGS = [
     {"name": "regions", "description": "Provinces, kab/kota, kecamatan and desa; code history."},
+    {"name": "datasets", "description": "Data contracts, releases and loads."},
     {"name": "access", "description": "API keys, roles and region scope."},
     {"name": "system", "description": "Health of the service."},
 ]
@@ -46,7 +51,10 @@ def create_app(database: Database | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if database is None:
             app.state.database = get_database()
+        db: Database = app.state.database
+        app.state.job_runner = JobRunner(db.engine)
         yield
+        app.state.job_runner.shutdown()
 
     app = FastAPI(
         title="SEPAKAT API",
@@ -59,10 +67,18 @@ def create_app(database: Database | None = None) -> FastAPI:
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
+    ttl = get_settings().reference_cache_ttl
+    if ttl > 0:
+        app.add_middleware(
+            CachedGetMiddleware,
+            prefixes=(f"{API_PREFIX}/regions",),
+            cache=ResponseCache(ttl=ttl),
+        )
 
     v1 = APIRouter(prefix=API_PREFIX)
     v1.include_router(regions_router)
     v1.include_router(auth_router)
+    v1.include_router(ingest_router)
     v1.include_router(health_router)
     app.include_router(v1)
 

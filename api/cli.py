@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,10 @@ from api.auth.roles import Role
 from api.db.engine import Database, open_database, session_scope
 from api.db.migrate import upgrade
 from api.errors import ApiError
+from api.ingest.contracts import all_contracts
+from api.ingest.jobs import create_job, mark_interrupted, run_job
+from api.ingest.loader import LoadRequest
+from api.ingest.report import Report
 from api.regions import reference
 from api.settings import get_settings
 
@@ -45,6 +50,12 @@ def _prepare(db: Database, *, load_reference: bool, force: bool = False) -> None
     """Migrate, then load the reference data if it is missing or changed."""
     with console.status("Migrating the database..."):
         upgrade(db.engine)
+    interrupted = mark_interrupted(db.engine)
+    if interrupted:
+        console.print(
+            f"[yellow]{interrupted} load(s) were interrupted earlier; nothing of "
+            "them was kept.[/yellow]"
+        )
     settings = get_settings()
     if not load_reference:
         return
@@ -62,6 +73,10 @@ def serve(
     load_reference: Annotated[
         bool, typer.Option(help="Load region reference data on first start.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Server processes (default: one per core, at most 4)."),
+    ] = min(4, os.cpu_count() or 1),
 ) -> None:
     """Start the API (embedded Postgres unless DATABASE_URL is set)."""
     import uvicorn
@@ -82,7 +97,20 @@ def serve(
             f"http://{shown}:{port}/docs  (API at http://{shown}:{port}/api/v1)",
             soft_wrap=True,
         )
-        uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(db), host=host, port=port, log_level="info")
+            return
+        # Worker processes build their own app and reach this process's database by URL;
+        # the embedded server keeps running here until uvicorn's supervisor stops.
+        os.environ["DATABASE_URL"] = db.url.render_as_string(hide_password=False)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
 
 
 @app.command()
@@ -100,6 +128,69 @@ def reference_load(
     """Load (or refresh) regions and code history from data/reference."""
     with _database() as db:
         _prepare(db, load_reference=True, force=force)
+
+
+@app.command()
+def ingest(
+    contract: Annotated[str, typer.Argument(help="Data contract, e.g. dtks_household.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV, Parquet or XLSX file.", exists=True, dir_okay=False, readable=True
+        ),
+    ],
+    release: Annotated[str, typer.Option("--release", help="Release label, e.g. 2024-03.")],
+) -> None:
+    """Validate a file against its contract and load it as the new active release."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    found = all_contracts().get(contract)
+    if found is None:
+        console.print(
+            f"[red]Error:[/red] no contract '{contract}'. Known: "
+            f"{', '.join(sorted(all_contracts()))}"
+        )
+        raise typer.Exit(code=2)
+    with _database() as db:
+        upgrade(db.engine)
+        request = LoadRequest(contract=found, path=file, label=release, loaded_by="cli")
+        job_id = create_job(db.engine, request, file.name, file.stat().st_size)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f} rows"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("reading", total=None)
+
+            def show(rows: int, total: int | None, phase: str) -> None:
+                bar.update(task, completed=rows, total=total, description=phase)
+
+            result = run_job(db.engine, job_id, request, extra_progress=show)
+    _print_report(result.report, result.release_id)
+    if result.release_id is None:
+        raise typer.Exit(code=1)
+
+
+def _print_report(report: Report, release_id: int | None) -> None:
+    if release_id is not None:
+        console.print(
+            f"[green]Loaded {report.rows_read:,} rows of {report.contract} as "
+            f"release {release_id} (now active).[/green]"
+        )
+    else:
+        console.print(
+            f"[red]Refused {report.file_name}: nothing was loaded; the active "
+            f"release is unchanged.[/red]"
+        )
+        table = Table("rule", "column", "rows", "first rows (row: value)", "message")
+        for v in report.errors:
+            shown = ", ".join(f"{e.row}: {e.value!r}" for e in v.examples[:5] if e.row)
+            table.add_row(v.rule, v.column or "", f"{v.count:,}", shown, v.message)
+        out.print(table)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 @app.command("export-openapi")

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         default=True, description="Load the region reference data on first start."
     )
     db_pool_size: int = 10
+    reference_cache_ttl: float = Field(
+        default=300.0, ge=0, description="Seconds region answers stay cached; 0 turns it off."
+    )
 
 
 @lru_cache(maxsize=1)

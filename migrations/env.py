@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from api.db.models import Base
+from api.ingest import tables as _dataset_tables  # noqa: F401  (registers dataset tables)
 
 config = context.config
 target_metadata = Base.metadata

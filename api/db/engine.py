@@ -21,12 +21,18 @@ class Database:
     url: URL
     embedded: EmbeddedPostgres | None = None
     pool_size: int = 10
+    # A ping per checkout costs a round trip; worth it only across a network.
+    pre_ping: bool = True
     engine: Engine = field(init=False)
     sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.engine = create_engine(
-            self.url, pool_size=self.pool_size, max_overflow=self.pool_size, pool_pre_ping=True
+            self.url,
+            pool_size=self.pool_size,
+            max_overflow=self.pool_size,
+            pool_pre_ping=self.pre_ping,
+            pool_recycle=1800,
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -50,7 +56,9 @@ def open_database(settings: Settings) -> Database:
         return Database(normalize_url(settings.database_url), pool_size=settings.db_pool_size)
     embedded = EmbeddedPostgres(settings.data_dir / "pgdata")
     embedded.ensure_database()
-    return Database(embedded.url(), embedded=embedded, pool_size=settings.db_pool_size)
+    return Database(
+        embedded.url(), embedded=embedded, pool_size=settings.db_pool_size, pre_ping=False
+    )
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Text, and_, case, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
@@ -39,27 +39,40 @@ class RegionFilter:
     kind_only: bool = False  # the query was only a kind word ("kota"): match that kind too
 
 
-def _filtered(flt: RegionFilter) -> Select[Region]:
-    query = select(Region)
+def _conditions(flt: RegionFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if flt.level is not None:
-        query = query.where(Region.level == flt.level.value)
+        conditions.append(Region.level == flt.level.value)
     if flt.parent_code is not None:
-        query = query.where(Region.parent_code == flt.parent_code)
+        conditions.append(Region.parent_code == flt.parent_code)
     if flt.tsquery is not None:
         tsquery = func.to_tsquery(cast(literal("simple"), REGCONFIG), cast(flt.tsquery, Text))
         matches: ColumnElement[bool] = Region.search_vector.bool_op("@@")(tsquery)
         if flt.kind_only and flt.kind_hint is not None:
             matches = or_(matches, Region.kind == flt.kind_hint)
-        query = query.where(matches)
-    return query
+        conditions.append(matches)
+    return conditions
+
+
+# What a list shows of a region; selecting only these keeps list answers cheap.
+SUMMARY_COLUMNS = (
+    Region.code,
+    Region.bps_code,
+    Region.name,
+    Region.level,
+    Region.kind,
+    Region.parent_code,
+)
 
 
 def list_regions(
     session: Session, flt: RegionFilter, *, limit: int | None, offset: int
-) -> tuple[list[Region], int]:
-    """One page of regions and the total. Searches rank exact names, then the hinted kind."""
-    query = _filtered(flt)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+) -> tuple[Sequence[Any], int]:
+    """One page of region summaries and the total, in one query (the total as a window).
+
+    Searches rank exact names first, then the kind a prefix named, then level and name.
+    """
+    conditions = _conditions(flt)
     order: list[ColumnElement[Any]] = []
     if flt.exact_name is not None:
         order.append(case((Region.name_search == flt.exact_name, 0), else_=1))
@@ -68,8 +81,21 @@ def list_regions(
     if flt.tsquery is not None:
         order += [Region.depth.expression, Region.name_search.expression]
     order.append(Region.code.expression)
-    rows = session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
-    return list(rows), total
+    query = (
+        select(*SUMMARY_COLUMNS, func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows: Sequence[Any] = session.execute(query).all()
+    if rows:
+        return rows, int(rows[0].total)
+    if offset == 0:
+        return rows, 0
+    # A page past the end has no row to carry the window total.
+    total = session.scalar(select(func.count()).select_from(Region).where(*conditions)) or 0
+    return rows, total
 
 
 def codes_at_depth(session: Session, prefix: str, depth: int) -> list[str]:

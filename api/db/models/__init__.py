@@ -2,6 +2,7 @@
 
 from api.db.models.auth import ApiKey, AuditEvent
 from api.db.models.base import Base
+from api.db.models.datasets import DatasetRelease, IngestJob
 from api.db.models.reference import ReferenceLoad
 from api.db.models.regions import CodeVintage, Region, RegionCode, RegionCodeChange
 
@@ -10,6 +11,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CodeVintage",
+    "DatasetRelease",
+    "IngestJob",
     "ReferenceLoad",
     "Region",
     "RegionCode",

@@ -1,0 +1,1 @@
+"""Data contracts and versioned, all-or-nothing ingestion."""

@@ -1,0 +1,156 @@
+"""Reading uploaded files in batches, every value as text, with spreadsheet row numbers.
+
+Values arrive as strings whatever the format, so one validator parses and reports them the
+same way; the format is told by the file's bytes, and a file whose bytes contradict its
+extension is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+
+import polars as pl
+
+from api.ingest.report import IngestError
+
+BATCH_ROWS = 250_000
+ROW_COLUMN = "__row"  # the row number a spreadsheet shows: the header is row 1
+FIRST_DATA_ROW = 2
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+EXTENSIONS = {".csv": FileFormat.csv, ".parquet": FileFormat.parquet, ".xlsx": FileFormat.xlsx}
+
+
+def sniff(path: Path) -> FileFormat:
+    """The format the bytes show; refuses files that contradict their extension."""
+    declared = EXTENSIONS.get(path.suffix.lower())
+    if declared is None:
+        raise IngestError(
+            "unsupported_format",
+            f"{path.name}: unsupported extension '{path.suffix}'; use .csv, .parquet or .xlsx.",
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if not head:
+        raise IngestError("empty_file", f"{path.name} is empty.")
+    actual = _format_of(head)
+    if actual is not declared:
+        shown = actual.value if actual else "neither CSV, Parquet nor XLSX"
+        raise IngestError(
+            "format_mismatch",
+            f"{path.name} is named .{declared.value} but its content is {shown}.",
+        )
+    return declared
+
+
+def _format_of(head: bytes) -> FileFormat | None:
+    if head.startswith(b"PAR1"):
+        return FileFormat.parquet
+    if head.startswith(b"PK\x03\x04"):
+        return FileFormat.xlsx
+    if b"\x00" in head:
+        return None
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still text.
+        if exc.start < len(head) - 4:
+            return None
+    return FileFormat.csv
+
+
+def checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def count_rows(path: Path, fmt: FileFormat) -> int | None:
+    """Data rows in the file, for progress; None when only reading tells (XLSX)."""
+    if fmt is FileFormat.parquet:
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    if fmt is FileFormat.csv:
+        lines, last = 0, b""
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                lines += chunk.count(b"\n")
+                last = chunk
+        if last and not last.endswith(b"\n"):
+            lines += 1
+        return max(lines - 1, 0)
+    return None
+
+
+def header(path: Path, fmt: FileFormat) -> list[str]:
+    if fmt is FileFormat.csv:
+        return pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    if fmt is FileFormat.parquet:
+        return list(pl.read_parquet_schema(path))
+    return _read_xlsx(path).columns
+
+
+def read_batches(
+    path: Path, fmt: FileFormat, batch_rows: int = BATCH_ROWS
+) -> Iterator[pl.DataFrame]:
+    """Batches of at most ``batch_rows`` rows, every value as text, with ROW_COLUMN."""
+    if fmt is FileFormat.csv:
+        yield from _csv_frames(path, batch_rows)
+        return
+    frames = (
+        _parquet_frames(path, batch_rows) if fmt is FileFormat.parquet else iter([_read_xlsx(path)])
+    )
+    offset = FIRST_DATA_ROW
+    for frame in frames:
+        yield frame.with_row_index(ROW_COLUMN, offset=offset).with_columns(
+            pl.col(ROW_COLUMN).cast(pl.Int64)
+        )
+        offset += frame.height
+
+
+def _csv_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    try:
+        lazy = pl.scan_csv(
+            path,
+            infer_schema=False,
+            row_index_name=ROW_COLUMN,
+            row_index_offset=FIRST_DATA_ROW,
+            raise_if_empty=False,
+        )
+        for frame in lazy.collect_batches(chunk_size=batch_rows, maintain_order=True):
+            yield frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+    except pl.exceptions.PolarsError as exc:
+        raise IngestError("unreadable_file", f"{path.name} is not a readable CSV: {exc}") from exc
+
+
+def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        for record_batch in parquet.iter_batches(batch_size=batch_rows):
+            frame = pl.from_arrow(record_batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame.select(pl.all().cast(pl.String))
+    except (OSError, ValueError) as exc:
+        raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc
+
+
+def _read_xlsx(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_excel(path, infer_schema_length=0)
+    except Exception as exc:  # fastexcel raises its own error types
+        raise IngestError("unreadable_file", f"{path.name} is not a readable XLSX: {exc}") from exc
+    return frame.select(pl.all().cast(pl.String))

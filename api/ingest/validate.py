@@ -1,0 +1,232 @@
+"""Polars-native validation of a batch against its contract.
+
+Every rule is a boolean expression over the whole batch, evaluated in one pass; only the rules
+that fire are looked at again to take their first example rows. No Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from api.ingest.contracts import Column, ColumnType, Contract
+from api.ingest.readers import ROW_COLUMN
+from api.ingest.report import Example, ViolationCollector
+
+_TRUE = ("1", "true", "t", "y", "ya", "yes")
+_FALSE = ("0", "false", "f", "n", "tidak", "no")
+_BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+DATE_FORMAT = "%Y-%m-%d"
+
+
+@dataclass(frozen=True)
+class RegionCheck:
+    """Codes a region column may hold; ``prefix`` compares only the first digits."""
+
+    allowed: pl.Series
+    prefix: int | None = None
+
+
+@dataclass
+class Mapping:
+    """How the file's header maps onto the contract's columns."""
+
+    rename: dict[str, str] = field(default_factory=dict)  # file name -> contract name
+    missing: list[str] = field(default_factory=list)  # required, not in the file
+    absent_optional: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # in the file, not in the contract
+    duplicated: list[str] = field(default_factory=list)  # two file columns, one contract column
+
+
+def map_header(contract: Contract, header: list[str]) -> Mapping:
+    aliases = {
+        alias.lower(): col.name
+        for col in contract.columns
+        for alias in (col.name, *col.source_names)
+    }
+    mapping = Mapping()
+    for name in header:
+        target = aliases.get(name.strip().lower())
+        if target is None:
+            mapping.ignored.append(name)
+        elif target in mapping.rename.values():
+            mapping.duplicated.append(name)
+        else:
+            mapping.rename[name] = target
+    present = set(mapping.rename.values())
+    for col in contract.columns:
+        if col.name not in present:
+            (mapping.missing if col.required else mapping.absent_optional).append(col.name)
+    return mapping
+
+
+def _raw(name: str) -> pl.Expr:
+    stripped = pl.col(name).str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def parsed(col: Column) -> pl.Expr:
+    """The column's values in their contract type; null where text could not be parsed."""
+    raw = _raw(col.name)
+    match col.type:
+        case ColumnType.string:
+            return raw
+        case ColumnType.integer:
+            return raw.cast(pl.Int64, strict=False)
+        case ColumnType.float:
+            return raw.cast(pl.Float64, strict=False)
+        case ColumnType.boolean:
+            return raw.str.to_lowercase().replace_strict(
+                _BOOLEANS, default=None, return_dtype=pl.Boolean
+            )
+        case ColumnType.date:
+            return raw.str.to_date(DATE_FORMAT, strict=False)
+
+
+_TYPE_WORDS = {
+    ColumnType.integer: "a whole number",
+    ColumnType.float: "a number (decimal point, no thousands separator)",
+    ColumnType.boolean: "a yes/no value (1/0, true/false, ya/tidak)",
+    ColumnType.date: "a date as YYYY-MM-DD",
+    ColumnType.string: "text",
+}
+
+
+def _rules(col: Column, region: RegionCheck | None) -> list[tuple[str, str, pl.Expr]]:
+    """(rule, message, mask of broken rows) for one column."""
+    raw, value = _raw(col.name), parsed(col)
+    rules: list[tuple[str, str, pl.Expr]] = []
+    if col.required:
+        rules.append(("required", f"{col.name} is required", raw.is_null()))
+    if col.type is not ColumnType.string:
+        rules.append(
+            (
+                "type",
+                f"{col.name} must be {_TYPE_WORDS[col.type]}",
+                raw.is_not_null() & value.is_null(),
+            )
+        )
+    if col.min is not None:
+        rules.append(("min", f"{col.name} must be at least {col.min:g}", value < col.min))
+    if col.max is not None:
+        rules.append(("max", f"{col.name} must be at most {col.max:g}", value > col.max))
+    if col.codes is not None:
+        allowed = list(col.codes)
+        as_text = value.cast(pl.String) if col.type is not ColumnType.string else value
+        rules.append(
+            (
+                "code",
+                f"{col.name} must be one of {', '.join(allowed)}",
+                value.is_not_null() & ~as_text.is_in(allowed),
+            )
+        )
+    if col.pattern is not None:
+        rules.append(
+            (
+                "pattern",
+                f"{col.name} must match {col.pattern}",
+                value.is_not_null() & ~value.str.contains(f"^(?:{col.pattern})$"),
+            )
+        )
+    if region is not None and col.region is not None:
+        code = value.str.slice(0, region.prefix) if region.prefix else value
+        rules.append(
+            (
+                "region",
+                f"{col.name} must be a {col.region.system.value.upper()} {col.region.level.value} "
+                "code of the region list",
+                value.is_not_null() & ~code.is_in(region.allowed.implode()),
+            )
+        )
+    return [(rule, message, mask.fill_null(False)) for rule, message, mask in rules]
+
+
+def validate_batch(
+    contract: Contract,
+    batch: pl.DataFrame,
+    regions: dict[str, RegionCheck],
+    collector: ViolationCollector,
+) -> pl.DataFrame:
+    """Record the batch's violations; return its rows typed as the contract says."""
+    present = [c for c in contract.columns if c.name in batch.columns]
+    checks = [
+        (col, rule, message, mask)
+        for col in present
+        for rule, message, mask in _rules(col, regions.get(col.name))
+    ]
+    masks = (
+        batch.select(*(mask.alias(f"{i}") for i, (*_, mask) in enumerate(checks)))
+        if checks
+        else pl.DataFrame()
+    )
+    counts = masks.sum().row(0) if checks else ()
+    for i, ((col, rule, message, _), count) in enumerate(zip(checks, counts, strict=True)):
+        if count:
+            hits = batch.filter(masks[f"{i}"]).head(10)
+            examples = [
+                Example(row=row, value=value)
+                for row, value in zip(hits[ROW_COLUMN], hits[col.name], strict=True)
+            ]
+            collector.add(rule, col.name, message, int(count), examples)
+    absent = [c for c in contract.columns if c.name not in batch.columns]
+    return batch.select(
+        *(parsed(c).alias(c.name) for c in present),
+        *(pl.lit(None, dtype=_POLARS_TYPES[c.type]).alias(c.name) for c in absent),
+    ).select(c.name for c in contract.columns)
+
+
+_POLARS_TYPES: dict[ColumnType, pl.DataType] = {
+    ColumnType.string: pl.String(),
+    ColumnType.integer: pl.Int64(),
+    ColumnType.float: pl.Float64(),
+    ColumnType.boolean: pl.Boolean(),
+    ColumnType.date: pl.Date(),
+}
+
+
+def duplicate_keys(
+    keys: pl.DataFrame, key_columns: list[str], collector: ViolationCollector, rule: str = "unique"
+) -> None:
+    """Report rows whose key occurs more than once (every occurrence after the first)."""
+    dupes = keys.filter(pl.struct(key_columns).is_duplicated())
+    if dupes.is_empty():
+        return
+    later = dupes.filter(~pl.struct(key_columns).is_first_distinct()).sort(ROW_COLUMN)
+    examples = [
+        Example(row=row, value=", ".join(str(v) for v in values))
+        for row, *values in later.select(ROW_COLUMN, *key_columns).head(10).iter_rows()
+    ]
+    label = ", ".join(key_columns)
+    collector.add(rule, label, f"({label}) must be unique in the file", later.height, examples)
+
+
+def missing_references(
+    keys: pl.DataFrame,
+    columns: list[str],
+    target: pl.DataFrame,
+    dataset: str,
+    collector: ViolationCollector,
+) -> None:
+    """Report rows whose reference does not exist in the target dataset's active release."""
+    orphans = (
+        keys.drop_nulls(columns)
+        .join(
+            target.rename(dict(zip(target.columns, columns, strict=True))), on=columns, how="anti"
+        )
+        .sort(ROW_COLUMN)
+    )
+    if orphans.is_empty():
+        return
+    examples = [
+        Example(row=row, value=", ".join(str(v) for v in values))
+        for row, *values in orphans.select(ROW_COLUMN, *columns).head(10).iter_rows()
+    ]
+    label = ", ".join(columns)
+    collector.add(
+        "reference",
+        label,
+        f"({label}) must exist in the active release of {dataset}",
+        orphans.height,
+        examples,
+    )
