@@ -158,7 +158,7 @@ def ingest(
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed:,.0f}/{task.total:,.0f} rows"),
+            TextColumn("{task.completed:,.0f} rows"),
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console, transient=True) as bar:

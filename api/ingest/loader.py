@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import psycopg
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from api.db.copy import copy_frame
@@ -176,6 +177,8 @@ def _copy_batches(
 ) -> int:
     contract = request.contract
     regions = _region_checks(conn, contract)
+    # Read before any COPY: a refused COPY leaves the transaction unusable.
+    targets = [_active_keys(conn, ref.dataset, ref.dataset_columns) for ref in contract.references]
     expected = readers.count_rows(request.path, fmt)
     keys: list[pl.DataFrame] = []
     ref_columns = sorted({c for ref in contract.references for c in ref.columns})
@@ -185,16 +188,14 @@ def _copy_batches(
         )
     )
     rows = 0
+    copying = True  # until a rule breaks or the warehouse refuses a batch
     for raw in readers.read_batches(request.path, fmt):
         batch = raw.rename(mapping.rename).select(ROW_COLUMN, *mapping.rename.values())
         typed = validate_batch(contract, batch, regions, collector)
         keys.append(typed.select(key_columns).with_columns(batch[ROW_COLUMN]))
-        if not collector:
-            copy_frame(
-                conn,
-                contract.table,
-                typed.with_columns(pl.lit(release_id, pl.Int64).alias("release_id")),
-            )
+        copying = copying and not collector
+        if copying:
+            copying = _copy(conn, contract, typed, release_id)
         rows += batch.height
         progress(rows, expected, "validating and copying")
     all_keys = pl.concat(keys) if keys else pl.DataFrame()
@@ -203,10 +204,25 @@ def _copy_batches(
         duplicate_keys(all_keys, contract.primary_key, collector)
         for unique in contract.unique:
             duplicate_keys(all_keys, unique, collector)
-        for ref in contract.references:
-            target = _active_keys(conn, ref.dataset, ref.dataset_columns)
+        for ref, target in zip(contract.references, targets, strict=True):
             missing_references(all_keys, ref.columns, target, ref.dataset, collector)
+    if not copying and not collector:
+        raise IngestError("copy_failed", "The warehouse refused the rows; nothing was loaded.")
     return rows
+
+
+def _copy(conn: Connection, contract: Contract, typed: pl.DataFrame, release_id: int) -> bool:
+    """COPY a valid batch; False when a key repeats an earlier batch's (the transaction is
+    then void; the key check after reading reports the rows)."""
+    try:
+        copy_frame(
+            conn,
+            contract.table,
+            typed.with_columns(pl.lit(release_id, pl.Int64).alias("release_id")),
+        )
+    except psycopg.errors.UniqueViolation:
+        return False
+    return True
 
 
 def _region_checks(conn: Connection, contract: Contract) -> dict[str, RegionCheck]:

@@ -121,22 +121,21 @@ def _rules(col: Column, region: RegionCheck | None) -> list[tuple[str, str, pl.E
                 value.is_not_null() & ~as_text.is_in(allowed),
             )
         )
+    well_formed = pl.lit(value=True)
     if col.pattern is not None:
+        well_formed = value.str.contains(f"^(?:{col.pattern})$")
         rules.append(
-            (
-                "pattern",
-                f"{col.name} must match {col.pattern}",
-                value.is_not_null() & ~value.str.contains(f"^(?:{col.pattern})$"),
-            )
+            ("pattern", f"{col.name} must match {col.pattern}", value.is_not_null() & ~well_formed)
         )
     if region is not None and col.region is not None:
+        # Only well-formed codes are looked up, so one bad value breaks one rule.
         code = value.str.slice(0, region.prefix) if region.prefix else value
+        system, level = col.region.system.value.upper(), col.region.level.value
         rules.append(
             (
                 "region",
-                f"{col.name} must be a {col.region.system.value.upper()} {col.region.level.value} "
-                "code of the region list",
-                value.is_not_null() & ~code.is_in(region.allowed.implode()),
+                f"{col.name} must be a {system} {level} code of the region list",
+                value.is_not_null() & well_formed & ~code.is_in(region.allowed.implode()),
             )
         )
     return [(rule, message, mask.fill_null(False)) for rule, message, mask in rules]

@@ -1,0 +1,240 @@
+"""Each rule refuses a bad file with the rule and the row, and changes nothing."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, text
+
+from api.ingest.contracts import all_contracts
+from api.ingest.loader import activate_release
+from api.ingest.report import IngestError, Report
+from tests.ingest.conftest import active, load, poverty_lines, write_csv
+
+
+def _only_error(report: Report) -> tuple[str, str | None, list[int | None]]:
+    assert not report.ok
+    assert len(report.errors) == 1, report.errors
+    error = report.errors[0]
+    return error.rule, error.column, [e.row for e in error.examples]
+
+
+@pytest.fixture
+def baseline(engine: Engine, tmp_path: Path) -> tuple[int, int]:
+    """An earlier good release that every refusal must leave active and intact."""
+    result = load(engine, "poverty_line", write_csv(poverty_lines(3), tmp_path / "base.csv"))
+    assert result.report.ok, result.report
+    state = active(engine, "poverty_line")
+    assert state == (result.release_id, 3)
+    return state
+
+
+def test_valid_file_becomes_the_active_release(engine: Engine, tmp_path: Path) -> None:
+    result = load(engine, "poverty_line", write_csv(poverty_lines(5), tmp_path / "gk.csv"))
+    assert result.report.ok
+    assert result.report.rows_read == 5
+    assert active(engine, "poverty_line") == (result.release_id, 5)
+
+
+def _bad(frame: pl.DataFrame, column: str, row: int, value: str) -> pl.DataFrame:
+    """``frame`` with ``value`` in ``column`` at spreadsheet row ``row`` (header = 1)."""
+    index = row - 2
+    return frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == index)
+        .then(pl.lit(value))
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "row", "value", "rule"),
+    [
+        ("year", 3, "20x4", "type"),
+        ("poverty_line", 4, "0", "min"),
+        ("year", 2, "2200", "max"),
+        ("urban", 5, "3", "code"),
+        ("kab_code", 6, "3399", "region"),  # no kab/kota 3399 in Jawa Tengah
+        ("kab_code", 3, "", "required"),
+        ("kab_code", 4, "33", "pattern"),
+    ],
+)
+def test_a_broken_rule_names_rule_column_and_row(
+    engine: Engine,
+    tmp_path: Path,
+    baseline: tuple[int, int],
+    column: str,
+    row: int,
+    value: str,
+    rule: str,
+) -> None:
+    bad = _bad(poverty_lines(6), column, row, value)
+    result = load(engine, "poverty_line", write_csv(bad, tmp_path / "bad.csv"))
+    found_rule, found_column, rows = _only_error(result.report)
+    assert (found_rule, found_column) == (rule, column)
+    assert rows == [row]
+    assert result.report.errors[0].examples[0].value in (value, None)
+    assert active(engine, "poverty_line") == baseline
+
+
+def test_missing_required_column(engine: Engine, tmp_path: Path, baseline: tuple[int, int]) -> None:
+    path = write_csv(poverty_lines(3).drop("poverty_line"), tmp_path / "nogk.csv")
+    rule, column, _ = _only_error(load(engine, "poverty_line", path).report)
+    assert (rule, column) == ("missing_column", "poverty_line")
+    assert active(engine, "poverty_line") == baseline
+
+
+def test_duplicate_key_names_the_second_row(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    frame = pl.concat([poverty_lines(3), poverty_lines(1)])
+    rule, column, rows = _only_error(
+        load(engine, "poverty_line", write_csv(frame, tmp_path / "dup.csv")).report
+    )
+    assert (rule, column, rows) == ("unique", "kab_code, urban, year", [5])
+    assert active(engine, "poverty_line") == baseline
+
+
+def test_every_broken_rule_is_counted(engine: Engine, tmp_path: Path) -> None:
+    frame = poverty_lines(6).with_columns(pl.lit("0").alias("poverty_line"))
+    report = load(engine, "poverty_line", write_csv(frame, tmp_path / "zero.csv")).report
+    assert report.errors[0].count == 6
+    assert [e.row for e in report.errors[0].examples] == [2, 3, 4, 5, 6, 7]
+
+
+def test_source_column_names_are_mapped(engine: Engine, tmp_path: Path) -> None:
+    frame = poverty_lines(2).rename(
+        {"kab_code": "KODE_BPS", "poverty_line": "gk", "year": "tahun", "urban": "r105"}
+    )
+    frame = frame.with_columns(pl.lit("x").alias("catatan"))
+    report = load(engine, "poverty_line", write_csv(frame, tmp_path / "bps.csv")).report
+    assert report.ok, report
+    assert report.warnings == ["column catatan is not in the contract and was not loaded"]
+
+
+def test_person_without_household_is_refused(engine: Engine, tmp_path: Path) -> None:
+    households = pl.DataFrame(
+        {
+            "hh_id": ["H1", "H2"],
+            "prov_code": ["33", "33"],
+            "kab_code": ["3301", "3302"],
+            "urban": ["1", "2"],
+            "strata": ["S1", "S1"],
+            "psu": ["P1", "P2"],
+            "weight": ["120.5", "99"],
+            "hh_size": ["3", "1"],
+            "exp_per_capita": ["650000", "1e6"],
+        }
+    )
+    assert load(engine, "susenas_household", write_csv(households, tmp_path / "hh.csv")).report.ok
+    persons = pl.DataFrame(
+        {
+            "hh_id": ["H1", "H1", "H9"],
+            "person_no": ["1", "2", "1"],
+            "age": ["40", "12", "30"],
+            "sex": ["1", "2", "1"],
+            "relation_to_head": ["1", "3", "1"],
+        }
+    )
+    report = load(engine, "susenas_person", write_csv(persons, tmp_path / "p.csv")).report
+    rule, column, rows = _only_error(report)
+    assert (rule, column, rows) == ("reference", "hh_id", [4])
+    assert active(engine, "susenas_person") is None
+
+
+def test_empty_files(engine: Engine, tmp_path: Path, baseline: tuple[int, int]) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(IngestError) as raised:
+        load(engine, "poverty_line", empty)
+    assert raised.value.rule == "empty_file"
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("kab_code,urban,year,poverty_line\n")
+    with pytest.raises(IngestError) as raised:
+        load(engine, "poverty_line", header_only)
+    assert raised.value.rule == "empty_file"
+    assert active(engine, "poverty_line") == baseline
+
+
+def test_file_that_is_not_what_its_extension_says(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    parquet_named_csv = tmp_path / "really_parquet.csv"
+    poverty_lines(2).write_parquet(parquet_named_csv)
+    text_named_parquet = tmp_path / "really_text.parquet"
+    write_csv(poverty_lines(2), text_named_parquet)
+    for path in (parquet_named_csv, text_named_parquet):
+        with pytest.raises(IngestError) as raised:
+            load(engine, "poverty_line", path)
+        assert raised.value.rule == "format_mismatch"
+        assert path.name in raised.value.message
+    assert active(engine, "poverty_line") == baseline
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
+def test_parquet_and_xlsx_load(engine: Engine, tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"gk.{fmt}"
+    frame = poverty_lines(4)
+    if fmt == "parquet":
+        frame.with_columns(pl.col("year").cast(pl.Int32)).write_parquet(path)
+    else:
+        frame.write_excel(path)
+    result = load(engine, "poverty_line", path)
+    assert result.report.ok, result.report
+    assert active(engine, "poverty_line") == (result.release_id, 4)
+
+
+def test_xlsx_rows_are_numbered_like_the_spreadsheet(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    _bad(poverty_lines(4), "urban", 4, "9").write_excel(path)
+    rule, _, rows = _only_error(load(engine, "poverty_line", path).report)
+    assert (rule, rows) == ("code", [4])
+
+
+def test_identical_file_is_refused_politely(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    with pytest.raises(IngestError) as raised:
+        load(engine, "poverty_line", tmp_path / "base.csv", label="again")
+    assert raised.value.rule == "duplicate_file"
+    assert raised.value.status == 409
+    assert f"release {baseline[0]}" in raised.value.message
+
+
+def test_rollback_and_roll_forward(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    newer = load(engine, "poverty_line", write_csv(poverty_lines(5), tmp_path / "v2.csv"))
+    assert active(engine, "poverty_line") == (newer.release_id, 5)
+    contract = all_contracts()["poverty_line"]
+    activate_release(engine, contract, baseline[0])
+    assert active(engine, "poverty_line") == baseline
+    assert newer.release_id is not None
+    activate_release(engine, contract, newer.release_id)
+    assert active(engine, "poverty_line") == (newer.release_id, 5)
+    with pytest.raises(IngestError) as raised:
+        activate_release(engine, contract, 987654)
+    assert raised.value.status == 404
+
+
+def test_a_second_load_of_the_same_dataset_is_refused_while_one_runs(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = write_csv(poverty_lines(2), tmp_path / "gk.csv")
+    with engine.connect() as holder, holder.begin():
+        holder.execute(text("SELECT pg_advisory_xact_lock(hashtext('ingest:poverty_line'))"))
+        with pytest.raises(IngestError) as raised:
+            load(engine, "poverty_line", path)
+    assert raised.value.rule == "load_in_progress"
+    assert raised.value.status == 409
+    assert load(engine, "poverty_line", path).report.ok  # free again
+
+
+def test_report_csv_lists_rows(engine: Engine, tmp_path: Path) -> None:
+    bad = _bad(_bad(poverty_lines(4), "urban", 3, "7"), "year", 5, "x")
+    report = load(engine, "poverty_line", write_csv(bad, tmp_path / "bad.csv")).report
+    frame = pl.read_csv(io.BytesIO(report.csv_frame().write_csv().encode()))
+    assert set(zip(frame["rule"], frame["row"], strict=True)) == {("code", 3), ("type", 5)}
