@@ -23,29 +23,30 @@ def test_health_reports_database_and_migrations(client: httpx.Client) -> None:
     assert body["migration_current"] == body["migration_head"]
 
 
+def _health_of(db: Database) -> httpx.Response:
+    """GET /health from an app of its own on ``db``."""
+    server = LiveServer(db)
+    server.start()
+    try:
+        return httpx.get(server.base_url + "/api/v1/health")
+    finally:
+        server.stop()
+        db.engine.dispose()
+
+
 def test_health_is_503_when_migrations_are_behind(fresh_database_url: URL) -> None:
     db = Database(fresh_database_url, pool_size=1)
     with db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'old'")
-    server = LiveServer(db)
-    server.start()
-    try:
-        response = httpx.get(server.base_url + "/api/v1/health")
-    finally:
-        server.stop()
-        db.engine.dispose()
+    response = _health_of(db)
     assert response.status_code == 503
     assert response.json()["code"] == "migrations_pending"
 
 
 def test_health_is_503_when_the_database_is_gone() -> None:
-    db = Database(URL.create("postgresql+psycopg", host="127.0.0.1", port=1, database="x"))
-    server = LiveServer(db)
-    server.start()
-    try:
-        response = httpx.get(server.base_url + "/api/v1/health")
-    finally:
-        server.stop()
+    response = _health_of(
+        Database(URL.create("postgresql+psycopg", host="127.0.0.1", port=1, database="x"))
+    )
     assert response.status_code == 503
     assert response.json()["code"] == "database_unavailable"
 
