@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from api.ingest.contracts import all_contracts
-from api.ingest.loader import activate_release
+from api.ingest.loader import LoadRequest, activate_release, load_file
 from api.ingest.report import IngestError, Report
 from tests.ingest.conftest import active, load, poverty_lines, write_csv
 
@@ -238,3 +239,33 @@ def test_report_csv_lists_rows(engine: Engine, tmp_path: Path) -> None:
     report = load(engine, "poverty_line", write_csv(bad, tmp_path / "bad.csv")).report
     frame = pl.read_csv(io.BytesIO(report.csv_frame().write_csv().encode()))
     assert set(zip(frame["rule"], frame["row"], strict=True)) == {("code", 3), ("type", 5)}
+
+
+def test_readers_see_the_previous_release_during_a_load(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    copied, finish = threading.Event(), threading.Event()
+
+    def pause_after_copy(rows: int, total: int | None, phase: str) -> None:
+        if phase == "checking keys and references":
+            copied.set()
+            assert finish.wait(30)
+
+    request = LoadRequest(
+        contract=all_contracts()["poverty_line"],
+        label="new",
+        path=write_csv(poverty_lines(6), tmp_path / "new.csv"),
+        loaded_by="test",
+    )
+    worker = threading.Thread(target=load_file, args=(engine, request, pause_after_copy))
+    worker.start()
+    try:
+        assert copied.wait(30)
+        # Six rows are copied but not committed: readers still see the earlier release.
+        assert active(engine, "poverty_line") == baseline
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM ds_poverty_line")) == 3
+    finally:
+        finish.set()
+        worker.join(30)
+    assert active(engine, "poverty_line")[1] == 6  # type: ignore[index]
