@@ -26,11 +26,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
-from serverctl import BenchError, Server, children_of, cpu_seconds, postmaster_pid
+import psycopg
+from serverctl import (
+    BenchError,
+    CpuMeter,
+    Server,
+    children_of,
+    cpu_seconds,
+    postmaster_pid,
+    wait_quiet,
+)
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "wrk_report.lua"
 P95_TARGET_MS = 20.0
+TARGET_CONNECTIONS = 10
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,34 @@ ENDPOINTS = [
     Endpoint("baseline GET / (no DB, 307)", "/", targeted=False),
 ]
 
+
+@dataclass(frozen=True)
+class ServerConfig:
+    env: dict[str, str]
+    args: tuple[str, ...]
+    note: str
+    gated: bool = True  # held to the target (False: shown for comparison only)
+
+
+# Server configurations measured, by name. The region answers are cached in memory when the
+# app has that cache (api/cache.py): wrk asks for one URL over and over, so "shipped"
+# measures cache hits and "nocache" the work behind a miss (every first request for a URL,
+# and every request once the TTL has passed). "nocache-1worker" is the single process of the
+# first releases, for comparison.
+CONFIGS: dict[str, ServerConfig] = {
+    "shipped": ServerConfig({}, (), "defaults of `sepakat serve`"),
+    "nocache": ServerConfig(
+        {"SEPAKAT_REFERENCE_CACHE_TTL": "0"}, (), "response cache off: every request does the work"
+    ),
+    "nocache-1worker": ServerConfig(
+        {"SEPAKAT_REFERENCE_CACHE_TTL": "0"},
+        ("--workers", "1"),
+        "response cache off, one uvicorn process (comparison, not held to the target)",
+        gated=False,
+    ),
+}
+DEFAULT_CONFIGS = "shipped,nocache,nocache-1worker"
+
 INSTALL_HINT = (
     "wrk is not installed. On Debian/Ubuntu: `apt-get update && apt-get install -y wrk` "
     "(as root; bench/run_all.sh does this for you when run as root). Elsewhere: "
@@ -58,9 +96,13 @@ INSTALL_HINT = (
 
 @dataclass
 class LoadResult:
+    config: str
     name: str
     path: str
     targeted: bool
+    x_cache: str  # X-Cache of repeated requests ("hit" if any was), "" without a cache
+    connections: int
+    threads: int
     requests: int
     duration_s: float
     rps: float
@@ -76,7 +118,31 @@ class LoadResult:
     server_cpu_s: float
     postgres_cpu_s: float
     wrk_cpu_s: float
+    machine_cpu_s: float  # whole machine, busy CPU seconds during the run
+    others_cores_before: float
     loadavg_before: float
+    pg_sessions_closed: int | None  # Postgres connections that ended during the run
+
+    @property
+    def app_ms_per_request(self) -> float:
+        return self.server_cpu_s / max(self.requests, 1) * 1000
+
+    @property
+    def postgres_ms_per_request(self) -> float:
+        return self.postgres_cpu_s / max(self.requests, 1) * 1000
+
+    @property
+    def others_cores(self) -> float:
+        """Cores used by other processes of the machine during the run (shared machine)."""
+        ours = self.server_cpu_s + self.postgres_cpu_s + self.wrk_cpu_s
+        return max(self.machine_cpu_s - ours, 0.0) / self.duration_s
+
+    @property
+    def gated(self) -> bool:
+        """This row is held to the target: a targeted endpoint at the target concurrency."""
+        return (
+            self.targeted and self.connections == TARGET_CONNECTIONS and CONFIGS[self.config].gated
+        )
 
     @property
     def passed(self) -> bool:
@@ -133,31 +199,81 @@ def run_wrk(
     return parsed
 
 
-def check_endpoint(base: str, endpoint: Endpoint) -> None:
+def check_endpoint(base: str, endpoint: Endpoint) -> str:
+    """Fail unless the endpoint answers with data; returns the X-Cache of a repeat."""
     response = httpx.get(base + endpoint.path, follow_redirects=False, timeout=10)
     if not endpoint.targeted:
-        return
+        return str(response.headers.get("x-cache", ""))
     if response.status_code != 200:
         raise BenchError(f"{endpoint.path}: HTTP {response.status_code}: {response.text[:300]}")
     if not response.json().get("total"):
         raise BenchError(f"{endpoint.path}: empty result; is the reference data loaded?")
+    # With several workers each has its own cache: ask a few times, report "hit" if any was.
+    seen = ""
+    for _ in range(8):
+        again = httpx.get(base + endpoint.path, follow_redirects=False, timeout=10)
+        seen = str(again.headers.get("x-cache", ""))
+        if seen == "hit":
+            break
+    return seen
 
 
-def measure(server: Server, wrk: str, endpoint: Endpoint, args: argparse.Namespace) -> LoadResult:
+class SessionCounter:
+    """``pg_stat_database.sessions`` of the app database: sessions *ended* so far (Postgres
+    counts a session when it closes), so a rising count under load means pool churn."""
+
+    def __init__(self, pgdata: Path) -> None:
+        self.conn: psycopg.Connection[tuple[int]] | None = None
+        try:
+            self.conn = psycopg.connect(
+                host=str(pgdata), user="postgres", dbname="postgres", autocommit=True
+            )
+        except psycopg.Error:
+            self.conn = None
+
+    def count(self) -> int | None:
+        if self.conn is None:
+            return None
+        row = self.conn.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = 'sepakat'"
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+
+def load_run(
+    server: Server,
+    wrk: str,
+    endpoint: Endpoint,
+    *,
+    config: str,
+    x_cache: str,
+    sessions: SessionCounter,
+    duration: int,
+    connections: int,
+    threads: int,
+    settle: float,
+) -> LoadResult:
+    """One measured wrk run; CPU of the app, Postgres, wrk and the machine is recorded."""
     url = server.base_url + endpoint.path
-    check_endpoint(server.base_url, endpoint)
-    if args.warmup > 0:
-        run_wrk(wrk, url, duration=args.warmup, connections=args.connections, threads=args.threads)
+    others = wait_quiet(settle)
     load = float(Path("/proc/loadavg").read_text().split()[0])
     assert server.proc is not None
-    app_before = cpu_seconds([server.proc.pid])
+    app_before = cpu_by_pid(server.app_pids())
     pg_before = cpu_by_pid(postgres_pids(server))
     wrk_before = children_cpu()
-    raw = run_wrk(
-        wrk, url, duration=args.duration, connections=args.connections, threads=args.threads
-    )
+    sessions_before = sessions.count()
+    meter = CpuMeter()
+    raw = run_wrk(wrk, url, duration=duration, connections=connections, threads=threads)
+    machine_cpu = meter.busy_cpu_seconds()
+    time.sleep(0.5)  # let ended sessions reach the statistics
+    sessions_after = sessions.count()
     wrk_cpu = children_cpu() - wrk_before
-    app_cpu = cpu_seconds([server.proc.pid]) - app_before
+    app_after = cpu_by_pid(server.app_pids())
+    app_cpu = sum(v - app_before.get(p, 0.0) for p, v in app_after.items())
     pg_after = cpu_by_pid(postgres_pids(server))
     pg_cpu = sum(v - pg_before.get(p, 0.0) for p, v in pg_after.items())
 
@@ -168,10 +284,19 @@ def measure(server: Server, wrk: str, endpoint: Endpoint, args: argparse.Namespa
     duration_s = int(str(raw["duration_us"])) / 1e6
     errors = raw["errors"]
     assert isinstance(errors, dict)
+    closed = (
+        sessions_after - sessions_before
+        if sessions_after is not None and sessions_before is not None
+        else None
+    )
     result = LoadResult(
+        config=config,
         name=endpoint.name,
         path=endpoint.path,
         targeted=endpoint.targeted,
+        x_cache=x_cache,
+        connections=connections,
+        threads=threads,
         requests=requests,
         duration_s=duration_s,
         rps=requests / duration_s,
@@ -187,22 +312,92 @@ def measure(server: Server, wrk: str, endpoint: Endpoint, args: argparse.Namespa
         server_cpu_s=app_cpu,
         postgres_cpu_s=pg_cpu,
         wrk_cpu_s=wrk_cpu,
+        machine_cpu_s=machine_cpu,
+        others_cores_before=others,
         loadavg_before=load,
+        pg_sessions_closed=closed,
     )
     print(
-        f"  {endpoint.name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
-        f"p95 {result.p95_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, errors {result.errors}",
+        f"  [{config}] {endpoint.name} c={connections}: {result.rps:.0f} req/s, "
+        f"p50 {result.p50_ms:.1f} ms, "
+        f"p95 {result.p95_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+        f"errors {sum(result.errors.values())}, others {result.others_cores:.2f} cores",
         file=sys.stderr,
         flush=True,
     )
     return result
 
 
+def measure(
+    server: Server,
+    wrk: str,
+    endpoint: Endpoint,
+    args: argparse.Namespace,
+    config: str,
+    sessions: SessionCounter,
+) -> list[LoadResult]:
+    x_cache = check_endpoint(server.base_url, endpoint)
+    if CONFIGS[config].env.get("SEPAKAT_REFERENCE_CACHE_TTL") == "0" and x_cache:
+        raise BenchError(f"{endpoint.path}: X-Cache {x_cache!r} although the cache is off")
+    if args.warmup > 0:
+        url = server.base_url + endpoint.path
+        run_wrk(wrk, url, duration=args.warmup, connections=args.connections, threads=args.threads)
+    results = []
+    if args.single_duration > 0:
+        results.append(
+            load_run(
+                server,
+                wrk,
+                endpoint,
+                config=config,
+                x_cache=x_cache,
+                sessions=sessions,
+                duration=args.single_duration,
+                connections=1,
+                threads=1,
+                settle=args.settle,
+            )
+        )
+    results.append(
+        load_run(
+            server,
+            wrk,
+            endpoint,
+            config=config,
+            x_cache=x_cache,
+            sessions=sessions,
+            duration=args.duration,
+            connections=args.connections,
+            threads=args.threads,
+            settle=args.settle,
+        )
+    )
+    return results
+
+
 def table(results: list[LoadResult]) -> str:
-    head = ["endpoint", "req/s", "p50", "p90", "p95", "p99", "max", "errors", "CPU app/pg/wrk"]
+    head = [
+        "config",
+        "endpoint",
+        "cache",
+        "conns",
+        "req/s",
+        "p50",
+        "p90",
+        "p95",
+        "p99",
+        "max",
+        "errors",
+        "CPU ms/req app/pg",
+        "others (cores)",
+        "pg conns closed",
+    ]
     rows = [
         [
+            r.config,
             r.name,
+            r.x_cache or "-",
+            str(r.connections),
             f"{r.rps:.0f}",
             f"{r.p50_ms:.1f}",
             f"{r.p90_ms:.1f}",
@@ -210,13 +405,16 @@ def table(results: list[LoadResult]) -> str:
             f"{r.p99_ms:.1f}",
             f"{r.max_ms:.1f}",
             str(sum(r.errors.values())),
-            f"{r.server_cpu_s:.1f}/{r.postgres_cpu_s:.1f}/{r.wrk_cpu_s:.1f} s",
+            f"{r.app_ms_per_request:.2f}/{r.postgres_ms_per_request:.2f}",
+            f"{r.others_cores:.2f}",
+            "?" if r.pg_sessions_closed is None else str(r.pg_sessions_closed),
         ]
         for r in results
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines = [line.rstrip() for line in lines]
     return "\n".join(lines) + "\n(latencies in ms)"
 
 
@@ -230,42 +428,95 @@ def main() -> int:
     )
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured warm-up")
-    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument(
+        "--single-duration",
+        type=int,
+        default=5,
+        help="seconds of an extra 1-connection run per endpoint (service time); 0: skip",
+    )
+    parser.add_argument("--connections", type=int, default=TARGET_CONNECTIONS)
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=20.0,
+        help="before each run, wait up to this many seconds for the machine to be idle",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--wrk", help="path of the wrk binary (default: from PATH)")
     parser.add_argument("--only", help="run only endpoints whose name contains this")
+    parser.add_argument(
+        "--configs",
+        default=DEFAULT_CONFIGS,
+        help=f"server configurations to measure, comma-separated (of: {', '.join(CONFIGS)})",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the server, e.g. SEPAKAT_DB_POOL_SIZE=20 (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
 
     wrk = find_wrk(args.wrk)
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown:
+        parser.error(f"unknown config(s) {unknown}; known: {', '.join(CONFIGS)}")
+    extra: dict[str, str] = {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--env wants KEY=VALUE, got {item!r}")
+        extra[key] = value
     tmp = Path(tempfile.mkdtemp(prefix="sepakat-bench-http-"))
     data_dir = args.data_dir.resolve() if args.data_dir else tmp / "data"
     endpoints = [e for e in ENDPOINTS if not args.only or args.only in e.name]
     results: list[LoadResult] = []
+    processes: dict[str, int] = {}
     started = time.perf_counter()
-    server = Server(data_dir, log_path=tmp / "server.log")
     try:
-        server.start()
-        up = server.wait_healthy(timeout=300)
-        print(
-            f"server up in {up:.1f} s at {server.base_url} (pid {server.proc and server.proc.pid})",
-            file=sys.stderr,
-        )
-        for endpoint in endpoints:
-            results.append(measure(server, wrk, endpoint, args))
+        for config in configs:
+            spec = CONFIGS[config]
+            env = {**spec.env, **extra}
+            server = Server(
+                data_dir,
+                log_path=tmp / f"server-{config}.log",
+                extra_env=env,
+                extra_args=list(spec.args),
+            )
+            sessions: SessionCounter | None = None
+            try:
+                server.start()
+                up = server.wait_healthy(timeout=300)
+                print(
+                    f"[{config}] server up in {up:.1f} s, env {env}, args {spec.args}, "
+                    f"{len(server.app_pids())} app process(es)",
+                    file=sys.stderr,
+                )
+                processes[config] = len(server.app_pids())
+                sessions = SessionCounter(server.pgdata)
+                for endpoint in endpoints:
+                    # The framework floor does not depend on the configuration: measure once.
+                    if not endpoint.targeted and config != configs[0]:
+                        continue
+                    results.extend(measure(server, wrk, endpoint, args, config, sessions))
+            finally:
+                if sessions is not None:
+                    sessions.close()
+                for note in server.stop():
+                    print(f"WARNING: {note}", file=sys.stderr)
     except BenchError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
     finally:
-        forced = server.stop()
-        for note in forced:
-            print(f"WARNING: {note}", file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
     elapsed = time.perf_counter() - started
 
     print(table(results))
-    targeted = [r for r in results if r.targeted]
-    verdict = all(r.passed for r in targeted)
+    gated = [r for r in results if r.gated]
+    verdict = bool(gated) and all(r.passed for r in gated)
     print(f"p95 target < {P95_TARGET_MS:.0f} ms: {'PASS' if verdict else 'FAIL'}")
     if args.json is not None:
         payload = {
@@ -274,11 +525,31 @@ def main() -> int:
             "warmup_s": args.warmup,
             "connections": args.connections,
             "threads": args.threads,
+            "configs": {
+                c: {
+                    "env": {**CONFIGS[c].env, **extra},
+                    "args": list(CONFIGS[c].args),
+                    "note": CONFIGS[c].note,
+                    "gated": CONFIGS[c].gated,
+                    "app_processes": processes.get(c),
+                }
+                for c in configs
+            },
             "p95_target_ms": P95_TARGET_MS,
             "cpus": os.cpu_count(),
             "pass": verdict,
             "bench_seconds": elapsed,
-            "results": [asdict(r) | {"pass": r.passed} for r in results],
+            "results": [
+                asdict(r)
+                | {
+                    "pass": r.passed,
+                    "gated": r.gated,
+                    "app_ms_per_request": r.app_ms_per_request,
+                    "postgres_ms_per_request": r.postgres_ms_per_request,
+                    "others_cores": r.others_cores,
+                }
+                for r in results
+            ],
         }
         args.json.write_text(json.dumps(payload, indent=2))
     return 0

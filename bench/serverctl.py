@@ -32,7 +32,8 @@ HEALTH_PATH = "/api/v1/health"
 MARKERS: dict[str, str] = {
     "postgres_up": "embedded Postgres running",
     "prepared": "SEPAKAT is running",
-    "listening": "Uvicorn running on",
+    "listening": "Uvicorn running on",  # the socket is bound (by the parent with workers)
+    "app_ready": "Application startup complete",  # the first (worker) app can answer
 }
 
 
@@ -73,6 +74,14 @@ def _ppid(pid: int) -> int | None:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
+def _pgrp(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[2])
+
+
 def _all_pids() -> list[int]:
     return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
 
@@ -106,6 +115,47 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / tick
 
 
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot, from ``/proc/stat``.
+
+    Busy is user + nice + system time, i.e. time charged to processes. Interrupt and softirq
+    time (loopback TCP at thousands of requests/s lands there) belongs to no process, so it
+    is left out: "others" then means other processes, not the network stack.
+    """
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    total = sum(fields[:8])  # guest time is already inside user/nice
+    return fields[0] + fields[1] + fields[2], total
+
+
+class CpuMeter:
+    """Busy CPU time of the whole machine over an interval, in cores (2.0 = both busy)."""
+
+    def __init__(self) -> None:
+        self.busy0, self.total0 = _cpu_jiffies()
+        self.t0 = time.monotonic()
+
+    def busy_cpu_seconds(self) -> float:
+        busy, _ = _cpu_jiffies()
+        return (busy - self.busy0) / os.sysconf("SC_CLK_TCK")
+
+    def busy_cores(self) -> float:
+        busy, total = _cpu_jiffies()
+        ncpu = os.cpu_count() or 1
+        return (busy - self.busy0) / max(total - self.total0, 1) * ncpu
+
+
+def wait_quiet(max_wait: float, threshold: float = 0.3, window: float = 1.0) -> float:
+    """Wait (at most ``max_wait`` s) until other work uses < ``threshold`` cores over
+    ``window`` s; returns the last measured busy cores (the machine is shared)."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        meter = CpuMeter()
+        time.sleep(window)
+        busy = meter.busy_cores()
+        if busy < threshold or time.monotonic() >= deadline:
+            return busy
+
+
 def leftovers(data_dir: Path, pids: list[int]) -> list[str]:
     """Live processes among ``pids`` or mentioning ``data_dir`` on their command line."""
     found: list[str] = []
@@ -126,6 +176,7 @@ class Server:
     port: int = field(default_factory=free_port)
     log_path: Path | None = None  # write output here; otherwise keep timestamped lines
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: list[str] = field(default_factory=list)  # e.g. ["--workers", "1"]
     lines: list[tuple[float, str]] = field(default_factory=list)
     polled: dict[str, float] = field(default_factory=dict)  # markers seen while polling
     t0: float = 0.0
@@ -154,7 +205,15 @@ class Server:
             NO_COLOR="1",
         )
         env.update(self.extra_env)
-        cmd = [str(SEPAKAT), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [
+            str(SEPAKAT),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.extra_args,
+        ]
         if self.log_path is not None:
             log = self.log_path.open("wb")
             self._log_file = log
@@ -192,6 +251,12 @@ class Server:
         if self.log_path is not None and self.log_path.exists():
             return "".join(self.log_path.read_text(errors="replace").splitlines(True)[-n:])
         return "".join(line for _, line in self.lines[-n:])
+
+    def app_pids(self) -> list[int]:
+        """The ``sepakat serve`` process and its uvicorn workers (its process group)."""
+        if self.proc is None:
+            return []
+        return [p for p in _all_pids() if _pgrp(p) == self.proc.pid and _alive(p)]
 
     def _pid_file(self) -> Path:
         return self.pgdata / "postmaster.pid"
@@ -235,9 +300,12 @@ class Server:
     def stop(self, timeout: float = 60.0) -> list[str]:
         """Stop cleanly (SIGINT), escalate if needed; returns what had to be forced."""
         forced: list[str] = []
+        if self.proc is None:  # never launched (e.g. refused): nothing of ours to stop
+            return forced
         postmaster = self.postmaster or postmaster_pid(self.pgdata)
         pg_children = children_of(postmaster) if postmaster else []
-        if self.proc is not None and self.proc.poll() is None:
+        group = self.app_pids()  # uvicorn workers too
+        if self.proc.poll() is None:
             for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 10.0)):
                 try:
                     os.killpg(self.proc.pid, sig)
@@ -269,9 +337,7 @@ class Server:
                 os.kill(still, signal.SIGKILL)
                 forced.append(f"postgres {still} killed (SIGKILL)")
         deadline = time.monotonic() + 10
-        ours = [p for p in [postmaster, *pg_children] if p]
-        if self.proc is not None:
-            ours.append(self.proc.pid)
+        ours = [p for p in [postmaster, *pg_children, *group, self.proc.pid] if p]
         while (left := leftovers(self.data_dir, ours)) and time.monotonic() < deadline:
             time.sleep(0.1)
         if left:

@@ -21,11 +21,19 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from serverctl import BenchError, Server
+from serverctl import BenchError, CpuMeter, Server, wait_quiet
 
 FIRST_TARGET_S = 60.0
 COLD_TARGET_S = 5.0
-PHASES = ("postmaster_pid_file", "postgres_up", "prepared", "listening")
+PHASES = ("postmaster_pid_file", "postgres_up", "prepared", "listening", "app_ready")
+LEGEND = """\
+Seconds since launch. postmaster_pid_file: Postgres process started (after Python imports,
+and initdb on a first start); postgres_up: embedded Postgres ready and connected;
+prepared: migrations and reference-data check/load done; listening: uvicorn bound the port;
+app_ready: the first app (the first worker process with --workers > 1) started;
+first 200: first answered GET /api/v1/health. load avg: 1-min load before the run;
+others before: cores busy (other users of the machine) just before launch; busy during:
+cores busy on the whole machine during the start (this start included)."""
 
 
 @dataclass
@@ -35,6 +43,8 @@ class Run:
     seconds: float
     markers: dict[str, float]
     loadavg_before: float
+    others_cores_before: float  # busy cores just before launch (other users of the machine)
+    machine_cores_during: float  # busy cores of the whole machine during the start
     forced_stop: list[str] = field(default_factory=list)
 
 
@@ -42,15 +52,25 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def one_run(kind: str, index: int, data_dir: Path, timeout: float) -> Run:
+def one_run(
+    kind: str,
+    index: int,
+    data_dir: Path,
+    timeout: float,
+    settle: float,
+    args: tuple[str, ...] = (),
+) -> Run:
+    others = wait_quiet(settle)
     load = loadavg()
-    server = Server(data_dir)
+    server = Server(data_dir, extra_args=list(args))
+    meter = CpuMeter()
     server.start()
     try:
         seconds = server.wait_healthy(timeout)
+        during = meter.busy_cores()
     finally:
         forced = server.stop()
-    run = Run(kind, index, seconds, server.markers(), load, forced)
+    run = Run(kind, index, seconds, server.markers(), load, others, during, forced)
     phases = "  ".join(f"{p}={run.markers[p]:.2f}" for p in PHASES if p in run.markers)
     print(f"  {kind} #{index}: {seconds:.2f} s  ({phases})", file=sys.stderr, flush=True)
     for note in forced:
@@ -80,13 +100,15 @@ def summary(runs: list[Run], target: float) -> dict[str, object]:
 
 
 def table(title: str, runs: list[Run]) -> str:
-    head = ["run", "first 200 (s)", *PHASES, "load avg"]
+    head = ["run", "first 200 (s)", *PHASES, "load avg", "others before", "busy during"]
     rows = [
         [
             str(r.index),
             f"{r.seconds:.2f}",
             *(f"{r.markers[p]:.2f}" if p in r.markers else "-" for p in PHASES),
             f"{r.loadavg_before:.2f}",
+            f"{r.others_cores_before:.2f}",
+            f"{r.machine_cores_during:.2f}",
         ]
         for r in runs
     ]
@@ -106,9 +128,19 @@ def main() -> int:
         help="keep the loaded data folder here (must not exist) for later benchmarks; "
         "with --first-runs 0 it must already hold loaded data",
     )
+    parser.add_argument(
+        "--single-worker-too",
+        action="store_true",
+        help="after the cold starts, repeat them with `--workers 1` (for comparison)",
+    )
     parser.add_argument("--first-timeout", type=float, default=300.0)
     parser.add_argument("--cold-timeout", type=float, default=120.0)
-    parser.add_argument("--pause", type=float, default=2.0, help="seconds between runs")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30.0,
+        help="before each run, wait up to this many seconds for the machine to be idle",
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
 
@@ -122,6 +154,7 @@ def main() -> int:
         parser.error("cold starts need a loaded folder: --first-runs >= 1 or --data-dir")
     first: list[Run] = []
     cold: list[Run] = []
+    cold_single: list[Run] = []
     started = time.perf_counter()
     try:
         print(f"first start (empty data folder) x{args.first_runs}", file=sys.stderr)
@@ -129,18 +162,30 @@ def main() -> int:
         for i in range(1, args.first_runs + 1):
             last = i == args.first_runs
             folder = keep if (last and keep is not None) else root / f"first-{i}"
-            first.append(one_run("first", i, folder, args.first_timeout))
+            first.append(one_run("first", i, folder, args.first_timeout, args.settle))
             if last:
                 existing = folder
             else:
                 shutil.rmtree(folder)
-            time.sleep(args.pause)
         assert existing is not None or args.cold_runs == 0
         print(f"cold start (existing data folder) x{args.cold_runs}", file=sys.stderr)
         for i in range(1, args.cold_runs + 1):
             assert existing is not None
-            cold.append(one_run("cold", i, existing, args.cold_timeout))
-            time.sleep(args.pause)
+            cold.append(one_run("cold", i, existing, args.cold_timeout, args.settle))
+        if args.single_worker_too:
+            print(f"cold start with --workers 1 x{args.cold_runs}", file=sys.stderr)
+            for i in range(1, args.cold_runs + 1):
+                assert existing is not None
+                cold_single.append(
+                    one_run(
+                        "cold-1w",
+                        i,
+                        existing,
+                        args.cold_timeout,
+                        args.settle,
+                        ("--workers", "1"),
+                    )
+                )
     except BenchError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
@@ -148,16 +193,20 @@ def main() -> int:
         shutil.rmtree(root, ignore_errors=True)
     elapsed = time.perf_counter() - started
 
+    print(LEGEND)
     if first:
         print(table(f"First start, empty data folder (target < {FIRST_TARGET_S:.0f} s)", first))
     if cold:
         print(table(f"Cold start, existing data folder (target < {COLD_TARGET_S:.0f} s)", cold))
+    if cold_single:
+        print(table("Cold start with --workers 1 (comparison)", cold_single))
     result = {
         "first_start": summary(first, FIRST_TARGET_S),
         "cold_start": summary(cold, COLD_TARGET_S),
+        "cold_start_1worker": summary(cold_single, COLD_TARGET_S),
         "bench_seconds": elapsed,
     }
-    for name in ("first_start", "cold_start"):
+    for name in ("first_start", "cold_start", "cold_start_1worker"):
         s = result[name]
         if isinstance(s, dict) and "median_s" in s:
             verdict = "PASS" if s["pass"] else "FAIL"

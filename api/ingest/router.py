@@ -113,12 +113,11 @@ def get_contract(name: str) -> Contract:
     summary="Datasets with their active release",
 )
 def list_datasets(session: SessionDep) -> DatasetList:
-    counts: dict[str, int] = {
-        contract: count
-        for contract, count in session.execute(
+    counts: dict[str, int] = dict(
+        session.execute(
             select(DatasetRelease.contract, func.count()).group_by(DatasetRelease.contract)
         ).all()
-    }
+    )
     active = {
         r.contract: r
         for r in session.scalars(select(DatasetRelease).where(DatasetRelease.status == "active"))
