@@ -42,12 +42,14 @@ class ColumnType(StrEnum):
 
 
 class RegionRef(BaseModel):
-    """The column holds region codes of one system and level; each must exist."""
+    """The column holds region codes of one system (and level); each must exist."""
 
     model_config = ConfigDict(extra="forbid")
 
     system: CodeSystem
-    level: Level
+    level: Level | None = Field(
+        default=None, description="The level every code must be at; omitted: any level."
+    )
 
 
 class Column(BaseModel):

@@ -233,9 +233,12 @@ def _region_checks(conn: Connection, contract: Contract) -> dict[str, RegionChec
     return checks
 
 
-def _region_codes(conn: Connection, system: CodeSystem, level: Level) -> RegionCheck:
+def _region_codes(conn: Connection, system: CodeSystem, level: Level | None) -> RegionCheck:
     code = Region.code if system is CodeSystem.kemendagri else Region.bps_code
-    codes = conn.scalars(select(code).where(Region.level == level.value, code.is_not(None)))
+    query = select(code).where(code.is_not(None))
+    if level is not None:
+        query = query.where(Region.level == level.value)
+    codes = conn.scalars(query)
     allowed = pl.Series("code", list(codes), dtype=pl.String)
     if allowed.is_empty() and system is CodeSystem.bps and level is Level.village:
         # No BPS desa codes are published in the reference data: check the kab/kota part.

@@ -15,7 +15,8 @@ from api.ingest.readers import ROW_COLUMN
 from api.ingest.report import Example, ViolationCollector
 
 _TRUE = ("1", "true", "t", "y", "ya", "yes")
-_FALSE = ("0", "false", "f", "n", "tidak", "no")
+# BPS and Regsosek questionnaires code yes/no as 1/2.
+_FALSE = ("0", "2", "false", "f", "n", "tidak", "no")
 _BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -75,7 +76,8 @@ def parsed(col: Column) -> pl.Expr:
         case ColumnType.integer:
             return raw.cast(pl.Int64, strict=False)
         case ColumnType.float:
-            return raw.cast(pl.Float64, strict=False)
+            number = raw.cast(pl.Float64, strict=False)
+            return pl.when(number.is_finite()).then(number)  # NaN and inf are no numbers
         case ColumnType.boolean:
             return raw.str.to_lowercase().replace_strict(
                 _BOOLEANS, default=None, return_dtype=pl.Boolean
@@ -87,7 +89,7 @@ def parsed(col: Column) -> pl.Expr:
 _TYPE_WORDS = {
     ColumnType.integer: "a whole number",
     ColumnType.float: "a number (decimal point, no thousands separator)",
-    ColumnType.boolean: "a yes/no value (1/0, true/false, ya/tidak)",
+    ColumnType.boolean: "a yes/no value (1/0 or 1/2, true/false, ya/tidak)",
     ColumnType.date: "a date as YYYY-MM-DD",
     ColumnType.string: "text",
 }
@@ -130,7 +132,8 @@ def _rules(col: Column, region: RegionCheck | None) -> list[tuple[str, str, pl.E
     if region is not None and col.region is not None:
         # Only well-formed codes are looked up, so one bad value breaks one rule.
         code = value.str.slice(0, region.prefix) if region.prefix else value
-        system, level = col.region.system.value.upper(), col.region.level.value
+        system = col.region.system.value.upper()
+        level = col.region.level.value if col.region.level else "region"
         rules.append(
             (
                 "region",

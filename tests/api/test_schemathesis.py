@@ -20,6 +20,8 @@ from api.settings import REPO_ROOT
 from tests.conftest import LiveServer
 
 schema = schemathesis.openapi.from_path(REPO_ROOT / "openapi.yaml")
+# A whole-country XLSX download (91,600 rows) legitimately takes several seconds.
+REQUEST_TIMEOUT_S = 120
 
 
 @pytest.fixture
@@ -48,11 +50,13 @@ def test_api_conforms_to_its_schema(
     case: schemathesis.Case, served: LiveServer, admin_token: str
 ) -> None:
     case.call_and_validate(
-        base_url=served.base_url, headers={"Authorization": f"Bearer {admin_token}"}
+        base_url=served.base_url,
+        headers={"Authorization": f"Bearer {admin_token}"},
+        timeout=REQUEST_TIMEOUT_S,
     )
 
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_without_a_key(case: schemathesis.Case, served: LiveServer) -> None:
-    case.call_and_validate(base_url=served.base_url)
+    case.call_and_validate(base_url=served.base_url, timeout=REQUEST_TIMEOUT_S)

@@ -55,6 +55,8 @@ def _bad(frame: pl.DataFrame, column: str, row: int, value: str) -> pl.DataFrame
     ("column", "row", "value", "rule"),
     [
         ("year", 3, "20x4", "type"),
+        ("poverty_line", 3, "NaN", "type"),
+        ("poverty_line", 5, "inf", "type"),
         ("poverty_line", 4, "0", "min"),
         ("year", 2, "2200", "max"),
         ("urban", 5, "3", "code"),

@@ -47,7 +47,7 @@ SUSENAS_CANONICAL_REQUIRED = {
 PERSONAL_NAME_RE = re.compile(r"(^|_)(name|nik|no_kk|address|birth_date|birth_place)($|_)")
 
 # A valid example code of each system and level, and the same place spelled the other way.
-EXAMPLE_CODES: dict[tuple[CodeSystem, Level], tuple[str, str]] = {
+EXAMPLE_CODES: dict[tuple[CodeSystem, Level | None], tuple[str, str]] = {
     (CodeSystem.bps, Level.province): ("33", "3"),
     (CodeSystem.bps, Level.regency): ("3326", "33.26"),
     (CodeSystem.bps, Level.district): ("3326010", "33.26.01"),
@@ -56,6 +56,7 @@ EXAMPLE_CODES: dict[tuple[CodeSystem, Level], tuple[str, str]] = {
     (CodeSystem.kemendagri, Level.regency): ("33.26", "3326"),
     (CodeSystem.kemendagri, Level.district): ("33.26.01", "332601"),
     (CodeSystem.kemendagri, Level.village): ("33.26.01.2001", "3326012001"),
+    (CodeSystem.kemendagri, None): ("33.26", "3326"),  # any level: targets
 }
 
 FILES = sorted(CONTRACTS_DIR.glob("*.yaml"))
