@@ -37,7 +37,6 @@ def create_job(engine: Engine, request: LoadRequest, file_name: str, size: int) 
                 phase="queued",
                 rows_read=0,
                 bytes_total=size,
-                bytes_read=0,
                 created_by=request.loaded_by,
             )
         )
@@ -77,7 +76,9 @@ def run_job(
         now = time.monotonic()
         if now - last >= PROGRESS_EVERY_S or phase != "validating and copying":
             last = now
-            _update(engine, job_id, rows_read=rows, phase=phase, status="running")
+            _update(
+                engine, job_id, rows_read=rows, rows_expected=total, phase=phase, status="running"
+            )
 
     _update(engine, job_id, status="running", phase="reading")
     try:

@@ -68,6 +68,7 @@ class JobInfo(BaseModel):
     status: str = Field(description="queued, running, succeeded or failed.")
     phase: str
     rows_read: int
+    rows_expected: int | None = Field(description="Rows in the file, once counted.")
     bytes_total: int
     release_id: int | None
     message: str | None

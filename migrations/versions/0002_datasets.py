@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 17:50:07.867321
+Create Date: 2026-11-28 18:01:17.689863
 """
 
 from collections.abc import Sequence
@@ -64,7 +64,7 @@ def upgrade() -> None:
         sa.Column("phase", sa.String(length=32), nullable=False),
         sa.Column("rows_read", sa.BigInteger(), nullable=False),
         sa.Column("bytes_total", sa.BigInteger(), nullable=False),
-        sa.Column("bytes_read", sa.BigInteger(), nullable=False),
+        sa.Column("rows_expected", sa.BigInteger(), nullable=True),
         sa.Column("release_id", sa.BigInteger(), nullable=True),
         sa.Column("message", sa.Text(), nullable=True),
         sa.Column("report", postgresql.JSONB(astext_type=sa.Text()), nullable=True),

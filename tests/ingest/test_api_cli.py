@@ -117,7 +117,7 @@ def test_background_job_shows_progress_then_result(admin: httpx.Client, tmp_path
         time.sleep(0.1)
         job = admin.get(f"/jobs/{job_id}").json()
     assert job["status"] == "succeeded"
-    assert job["rows_read"] == 5
+    assert job["rows_read"] == job["rows_expected"] == 5
 
 
 def test_activate_over_http(admin: httpx.Client, engine: Engine, tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ class IngestJob(Base):
     phase: Mapped[str] = mapped_column(String(32))
     rows_read: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes_total: Mapped[int] = mapped_column(BigInteger, default=0)
-    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_expected: Mapped[int | None] = mapped_column(BigInteger)
     release_id: Mapped[int | None] = mapped_column(BigInteger)
     message: Mapped[str | None] = mapped_column(Text)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
