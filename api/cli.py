@@ -75,8 +75,12 @@ def serve(
     ] = True,
     workers: Annotated[
         int,
-        typer.Option(min=1, max=64, help="Server processes (default: one per core, at most 4)."),
-    ] = min(4, os.cpu_count() or 1),
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes. One starts fastest; use about one per core in production.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the API (embedded Postgres unless DATABASE_URL is set)."""
     import uvicorn

@@ -105,12 +105,12 @@ def test_keys_create_rejects_a_bad_scope(fresh_database_url: URL) -> None:
     assert "99.99" in result.stdout + result.stderr
 
 
-@pytest.fixture
-def served(fresh_database_url: URL) -> Iterator[tuple[str, subprocess.Popen[str], URL]]:
+def _start_serve(url: URL, *extra: str) -> tuple[str, subprocess.Popen[str]]:
+    """`sepakat serve` on a free port against ``url``, once its health answers 200."""
     port = _free_port()
     process = subprocess.Popen(
-        [*SEPAKAT, "serve", "--port", str(port)],
-        env=_env(fresh_database_url),
+        [*SEPAKAT, "serve", "--port", str(port), *extra],
+        env=_env(url),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -121,16 +121,35 @@ def served(fresh_database_url: URL) -> Iterator[tuple[str, subprocess.Popen[str]
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/api/v1/health").status_code == 200:
-                break
+                return base, process
         except httpx.TransportError:
             time.sleep(0.2)
-    else:
-        process.kill()
-        raise AssertionError("server did not start")
-    yield base, process, fresh_database_url
+    process.kill()
+    raise AssertionError("server did not start")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+@pytest.fixture
+def served(fresh_database_url: URL) -> Iterator[tuple[str, subprocess.Popen[str], URL]]:
+    base, process = _start_serve(fresh_database_url)
+    yield base, process, fresh_database_url
+    _stop(process)
+
+
+def test_serve_with_several_workers(fresh_database_url: URL) -> None:
+    base, process = _start_serve(fresh_database_url, "--workers", "2")
+    try:
+        body = httpx.get(base + "/api/v1/regions/3326").json()
+        assert body["name"] == "Kabupaten Pekalongan"
+    finally:
+        output = _stop(process)
+    assert "Started parent process" in output
 
 
 def test_serve_uses_database_url_prints_docs_url_and_never_logs_keys(
@@ -142,8 +161,7 @@ def test_serve_uses_database_url_prints_docs_url_and_never_logs_keys(
     assert httpx.get(base + "/api/v1/me", headers=headers).json()["role"] == "analyst"
     httpx.get(base + "/api/v1/me", headers={"X-API-Key": token + "x"})
     httpx.get(base + "/api/v1/regions/33.26")
-    os.killpg(process.pid, signal.SIGTERM)
-    output, _ = process.communicate(timeout=20)
+    output = _stop(process)
     assert f"{base.replace('127.0.0.1', 'localhost')}/docs" in output
     assert "GET /api/v1/me" in output  # access log is on...
     assert _secret(token) not in output  # ...and the secret is not in it
