@@ -21,7 +21,7 @@ from api.db.models import DatasetRelease, Region
 from api.ingest import readers
 from api.ingest.contracts import Contract, all_contracts
 from api.ingest.readers import ROW_COLUMN, FileFormat
-from api.ingest.report import IngestError, Report, ViolationCollector
+from api.ingest.report import Example, IngestError, Report, ViolationCollector
 from api.ingest.tables import DATASET_TABLES
 from api.ingest.validate import (
     Mapping,
@@ -90,15 +90,18 @@ def load_file(
 
 
 def _header_violations(mapping: Mapping, collector: ViolationCollector) -> None:
+    header_row = [Example(row=1, value=None)]  # the header is row 1
     for name in mapping.missing:
-        collector.add("missing_column", name, f"required column {name} is not in the file", 1, [])
+        collector.add(
+            "missing_column", name, f"required column {name} is not in the file", 1, header_row
+        )
     for name in mapping.duplicated:
         collector.add(
             "duplicate_column",
             name,
             f"column {name} maps onto a column that is already in the file",
             1,
-            [],
+            header_row,
         )
 
 

@@ -139,7 +139,7 @@ def _numeric(col: Column) -> bool:
 
 def missing_column(contract: Contract, frame: pl.DataFrame) -> Breakage:
     col = _first(contract, "required column", lambda c: c.required)
-    return Breakage(frame.drop(col.name), "missing_column", col.name, [])
+    return Breakage(frame.drop(col.name), "missing_column", col.name, [1])  # the header row
 
 
 def below_min(contract: Contract, frame: pl.DataFrame) -> Breakage:

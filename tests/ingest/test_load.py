@@ -85,8 +85,8 @@ def test_a_broken_rule_names_rule_column_and_row(
 
 def test_missing_required_column(engine: Engine, tmp_path: Path, baseline: tuple[int, int]) -> None:
     path = write_csv(poverty_lines(3).drop("poverty_line"), tmp_path / "nogk.csv")
-    rule, column, _ = _only_error(load(engine, "poverty_line", path).report)
-    assert (rule, column) == ("missing_column", "poverty_line")
+    rule, column, rows = _only_error(load(engine, "poverty_line", path).report)
+    assert (rule, column, rows) == ("missing_column", "poverty_line", [1])
     assert active(engine, "poverty_line") == baseline
 
 
