@@ -62,14 +62,18 @@ def map_header(contract: Contract, header: list[str]) -> Mapping:
     return mapping
 
 
-def _raw(name: str) -> pl.Expr:
+def _clean(name: str) -> pl.Expr:
+    """The text without surrounding blanks; an empty cell is null."""
     stripped = pl.col(name).str.strip_chars()
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
-def parsed(col: Column) -> pl.Expr:
-    """The column's values in their contract type; null where text could not be parsed."""
-    raw = _raw(col.name)
+def _raw_name(col: Column) -> str:
+    return f"__text__{col.name}"
+
+
+def parsed(col: Column, raw: pl.Expr) -> pl.Expr:
+    """Clean text ``raw`` in the column's contract type; null where it could not be parsed."""
     match col.type:
         case ColumnType.string:
             return raw
@@ -96,8 +100,8 @@ _TYPE_WORDS = {
 
 
 def _rules(col: Column, region: RegionCheck | None) -> list[tuple[str, str, pl.Expr]]:
-    """(rule, message, mask of broken rows) for one column."""
-    raw, value = _raw(col.name), parsed(col)
+    """(rule, message, mask of broken rows) for one column, over its text and typed values."""
+    raw, value = pl.col(_raw_name(col)), pl.col(col.name)
     rules: list[tuple[str, str, pl.Expr]] = []
     if col.required:
         rules.append(("required", f"{col.name} is required", raw.is_null()))
@@ -150,30 +154,32 @@ def validate_batch(
     regions: dict[str, RegionCheck],
     collector: ViolationCollector,
 ) -> pl.DataFrame:
-    """Record the batch's violations; return its rows typed as the contract says."""
+    """Record the batch's violations; return its rows typed as the contract says.
+
+    Each column is cleaned and parsed once; the rules then only compare ready values.
+    """
     present = [c for c in contract.columns if c.name in batch.columns]
+    text = batch.select(ROW_COLUMN, *(_clean(c.name).alias(_raw_name(c)) for c in present))
+    work = text.with_columns(parsed(c, pl.col(_raw_name(c))).alias(c.name) for c in present)
     checks = [
         (col, rule, message, mask)
         for col in present
         for rule, message, mask in _rules(col, regions.get(col.name))
     ]
-    masks = (
-        batch.select(*(mask.alias(f"{i}") for i, (*_, mask) in enumerate(checks)))
-        if checks
-        else pl.DataFrame()
-    )
-    counts = masks.sum().row(0) if checks else ()
-    for i, ((col, rule, message, _), count) in enumerate(zip(checks, counts, strict=True)):
-        if count:
-            hits = batch.filter(masks[f"{i}"]).head(10)
-            examples = [
-                Example(row=row, value=value)
-                for row, value in zip(hits[ROW_COLUMN], hits[col.name], strict=True)
-            ]
-            collector.add(rule, col.name, message, int(count), examples)
+    if checks:
+        masks = work.select(*(mask.alias(f"{i}") for i, (*_, mask) in enumerate(checks)))
+        counts = masks.sum().row(0)
+        for i, ((col, rule, message, _), count) in enumerate(zip(checks, counts, strict=True)):
+            if count:
+                hits = work.filter(masks[f"{i}"]).head(10)
+                examples = [
+                    Example(row=row, value=value)
+                    for row, value in zip(hits[ROW_COLUMN], hits[_raw_name(col)], strict=True)
+                ]
+                collector.add(rule, col.name, message, int(count), examples)
     absent = [c for c in contract.columns if c.name not in batch.columns]
-    return batch.select(
-        *(parsed(c).alias(c.name) for c in present),
+    return work.select(
+        *(pl.col(c.name) for c in present),
         *(pl.lit(None, dtype=_POLARS_TYPES[c.type]).alias(c.name) for c in absent),
     ).select(c.name for c in contract.columns)
 
