@@ -148,13 +148,24 @@ def render(startup: dict[str, Any], http: dict[str, Any], elapsed: float | None,
         "on the machine below and move by 10-30 % between runs on a shared VM."
     )
     add("")
-    codes = set(startup.get("code", [])) | {
-        str(c["code"]) for c in configs.values() if c.get("code")
-    }
+    by_part: dict[str, set[str]] = {}
+    for part, label in (
+        ("first_start", "first starts"),
+        ("cold_start", "cold starts"),
+        ("cold_start_compare", "comparison cold starts"),
+    ):
+        for run in startup.get(part, {}).get("runs", []):
+            if run.get("code"):
+                by_part.setdefault(label, set()).add(run["code"])
+    for name, info in configs.items():
+        if info.get("code"):
+            by_part.setdefault(f"HTTP `{name}`", set()).add(str(info["code"]))
+    codes = set().union(*by_part.values()) if by_part else set()
     if len(codes) > 1:
+        parts = "; ".join(f"{label}: {', '.join(sorted(v))}" for label, v in by_part.items())
         add(
-            f"**Warning: the code changed during this run** (fingerprints {sorted(codes)}; "
-            "other people edit the repository): the figures may mix versions."
+            "**Note: the code changed during this run** (other people edit the repository). "
+            f"Code fingerprint per part: {parts}."
         )
         add("")
     add("## Machine")
