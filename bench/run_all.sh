@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every benchmark (start-up, then HTTP load) and write BENCHMARKS.md at the repo root.
 #
-#   bench/run_all.sh                      # ~9-10 min on 2 cores
+#   bench/run_all.sh                      # ~9 min on 2 idle cores, longer when busy
 #   FIRST_RUNS=2 COLD_RUNS=5 DURATION=20 bench/run_all.sh
 #
 # Needs the project venv (`uv sync`) and wrk (installed with apt-get when run as root).

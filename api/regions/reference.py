@@ -364,6 +364,11 @@ def load(engine: Engine, reference_dir: Path, progress: Callable[[str], None] | 
                 name=LOAD_NAME, checksum=checksum(reference_dir), row_count=rows
             )
         )
+    # Fresh tables have no planner statistics; without them a broad name search plans badly.
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("ANALYZE region, region_code, region_code_change")
+        )
     say(f"loaded {rows:,} reference rows in {time.perf_counter() - started:.1f} s")
     return rows
 
