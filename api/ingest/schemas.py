@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.ingest.contracts import Contract, Text
+from api.ingest.contracts import Text
 from api.ingest.report import Report
 from api.pagination import PageMeta
 
@@ -76,6 +76,3 @@ class JobInfo(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
-
-
-__all__ = ["Contract"]

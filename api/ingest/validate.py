@@ -35,7 +35,6 @@ class Mapping:
 
     rename: dict[str, str] = field(default_factory=dict)  # file name -> contract name
     missing: list[str] = field(default_factory=list)  # required, not in the file
-    absent_optional: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # in the file, not in the contract
     duplicated: list[str] = field(default_factory=list)  # two file columns, one contract column
 
@@ -57,8 +56,8 @@ def map_header(contract: Contract, header: list[str]) -> Mapping:
             mapping.rename[name] = target
     present = set(mapping.rename.values())
     for col in contract.columns:
-        if col.name not in present:
-            (mapping.missing if col.required else mapping.absent_optional).append(col.name)
+        if col.required and col.name not in present:
+            mapping.missing.append(col.name)
     return mapping
 
 
