@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from api.db.models import Base
-from api.ingest import tables as _dataset_tables  # noqa: F401  (registers dataset tables)
+from api.ingest.tables import PARTITION_PATTERN  # also registers the dataset tables
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _is_model(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Per-release partitions are made by the loader, not by migrations: not models."""
+    del obj, reflected, compare_to
+    return not (type_ == "table" and name is not None and PARTITION_PATTERN.match(name))
 
 
 def run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_is_model,
         compare_type=True,
         transaction_per_migration=True,
     )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -58,16 +60,21 @@ class Cluster:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster() -> Iterator[Cluster]:
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
         yield Cluster(normalize_url(external).set(database="postgres"), None)
         return
     # SEPAKAT_TEST_KEEP_PG=1 keeps the cluster (and its log, pgdata/log) for a post-mortem.
     keep = os.environ.get("SEPAKAT_TEST_KEEP_PG") == "1"
-    pg = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "pgdata", delete_on_stop=not keep)
+    # Not under pytest's numbered temp dirs: a second pytest session on the machine prunes
+    # the older ones, which would delete this cluster's files under its running server.
+    pgdata = Path(tempfile.mkdtemp(prefix="sepakat-test-pg-")) / "pgdata"
+    pg = EmbeddedPostgres(pgdata, delete_on_stop=not keep)
     yield Cluster(pg.url("postgres"), pg)
     pg.stop()
+    if not keep:
+        shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

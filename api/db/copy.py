@@ -20,5 +20,5 @@ def copy_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
     columns = ", ".join(f'"{name}"' for name in frame.columns)
     statement = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '')"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(buffer.getvalue())
+        copy.write(buffer.getbuffer())  # no second copy of the payload
     return frame.height

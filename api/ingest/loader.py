@@ -8,13 +8,15 @@ as it was and the previous release stays active; a killed process leaves nothing
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import psycopg
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from api.db.copy import copy_frame
 from api.db.models import DatasetRelease, Region
@@ -22,7 +24,7 @@ from api.ingest import readers
 from api.ingest.contracts import Contract, all_contracts
 from api.ingest.readers import ROW_COLUMN, FileFormat
 from api.ingest.report import Example, IngestError, Report, ViolationCollector
-from api.ingest.tables import DATASET_TABLES
+from api.ingest.tables import DATASET_TABLES, release_partition
 from api.ingest.validate import (
     Mapping,
     RegionCheck,
@@ -65,7 +67,7 @@ def load_file(
     contract, path = request.contract, request.path
     file_name = request.file_name or path.name
     fmt = readers.sniff(path)
-    digest = readers.checksum(path)
+    fingerprint = readers.fingerprint(path, fmt)
     mapping = map_header(contract, readers.header(path, fmt))
     collector = ViolationCollector()
     _header_violations(mapping, collector)
@@ -73,9 +75,12 @@ def load_file(
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
-        _refuse_identical(conn, contract, digest)
-        release_id = _new_release(conn, request, file_name, fmt, digest, path.stat().st_size)
-        rows = _copy_batches(conn, request, fmt, mapping, release_id, collector, progress)
+        _refuse_identical(conn, contract, fingerprint.checksum)
+        release_id = _new_release(
+            conn, request, file_name, fmt, fingerprint.checksum, path.stat().st_size
+        )
+        source = _Source(request.path, fmt, mapping, fingerprint.rows)
+        rows = _copy_batches(conn, contract, source, release_id, collector, progress)
         if collector:
             conn.rollback()
             return LoadResult(_report(contract, file_name, rows, collector, mapping), None)
@@ -169,63 +174,183 @@ def _new_release(
     return int(release_id)
 
 
+@dataclass(frozen=True)
+class _Source:
+    path: Path
+    fmt: FileFormat
+    mapping: Mapping
+    rows: int | None  # expected, for progress
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        """The file's batches under the contract's column names, with ROW_COLUMN."""
+        for raw in readers.read_batches(self.path, self.fmt, readers.BATCH_ROWS):
+            yield raw.rename(self.mapping.rename).select(ROW_COLUMN, *self.mapping.rename.values())
+
+
 def _copy_batches(
     conn: Connection,
-    request: LoadRequest,
-    fmt: FileFormat,
-    mapping: Mapping,
+    contract: Contract,
+    source: _Source,
     release_id: int,
     collector: ViolationCollector,
     progress: Progress,
 ) -> int:
-    contract = request.contract
+    """Validate every batch and COPY it while the next one is read and validated.
+
+    Copying stops at the first broken rule (the load is refused anyway) but reading goes on,
+    so the report covers the whole file.
+    """
     regions = _region_checks(conn, contract)
     # Read before any COPY: a refused COPY leaves the transaction unusable.
     targets = [_active_keys(conn, ref.dataset, ref.dataset_columns) for ref in contract.references]
-    expected = readers.count_rows(request.path, fmt)
+    # The primary key in the warehouse proves uniqueness by itself, so keys are kept only
+    # for the rules it cannot check; memory then stays flat however long the file is.
+    keep_keys = bool(contract.unique or contract.references)
     keys: list[pl.DataFrame] = []
-    ref_columns = sorted({c for ref in contract.references for c in ref.columns})
-    key_columns = list(
-        dict.fromkeys(
-            [*contract.primary_key, *(c for u in contract.unique for c in u), *ref_columns]
-        )
-    )
     rows = 0
-    copying = True  # until a rule breaks or the warehouse refuses a batch
-    for raw in readers.read_batches(request.path, fmt):
-        batch = raw.rename(mapping.rename).select(ROW_COLUMN, *mapping.rename.values())
-        typed = validate_batch(contract, batch, regions, collector)
-        keys.append(typed.select(key_columns).with_columns(batch[ROW_COLUMN]))
-        copying = copying and not collector
-        if copying:
-            copying = _copy(conn, contract, typed, release_id)
-        rows += batch.height
-        progress(rows, expected, "validating and copying")
-    all_keys = pl.concat(keys) if keys else pl.DataFrame()
-    if rows:
-        progress(rows, expected, "checking keys and references")
-        duplicate_keys(all_keys, contract.primary_key, collector)
-        for unique in contract.unique:
-            duplicate_keys(all_keys, unique, collector)
-        for ref, target in zip(contract.references, targets, strict=True):
-            missing_references(all_keys, ref.columns, target, ref.dataset, collector)
-    if not copying and not collector:
+    partition = _new_partition(conn, contract, release_id)
+    with _BackgroundCopy(conn, partition, release_id) as copier:
+        for batch in source.batches():
+            typed = validate_batch(contract, batch, regions, collector)
+            if keep_keys:
+                keys.append(_keys(contract, typed, batch))
+            if collector:
+                copier.stop()
+            else:
+                copier.submit(typed)
+            rows += batch.height
+            progress(rows, source.rows, "validating and copying")
+        copied = copier.finish()
+    if not rows:
+        return rows
+    if keep_keys:
+        progress(rows, source.rows, "checking keys and references")
+        _check_keys(contract, pl.concat(keys), targets, collector)
+    if copied and not collector:
+        progress(rows, source.rows, "indexing")
+        copied = _attach(conn, contract, partition, release_id)
+    if not keep_keys and (collector or not copied):
+        # Refused either way; read the keys again so the report names the repeated ones.
+        progress(rows, source.rows, "checking keys")
+        _check_keys(contract, _rescan_keys(contract, source, regions), targets, collector)
+    if not copied and not collector:
         raise IngestError("copy_failed", "The warehouse refused the rows; nothing was loaded.")
     return rows
 
 
-def _copy(conn: Connection, contract: Contract, typed: pl.DataFrame, release_id: int) -> bool:
-    """COPY a valid batch; False when a key repeats an earlier batch's (the transaction is
-    then void; the key check after reading reports the rows)."""
-    try:
-        copy_frame(
-            conn,
-            contract.table,
-            typed.with_columns(pl.lit(release_id, pl.Int64).alias("release_id")),
+def _new_partition(conn: Connection, contract: Contract, release_id: int) -> str:
+    """A fresh table for the release's rows: no index to keep current while copying."""
+    partition = release_partition(contract.table, release_id)
+    conn.execute(text(f'CREATE TABLE "{partition}" (LIKE "{contract.table}" INCLUDING DEFAULTS)'))
+    return partition
+
+
+def _attach(conn: Connection, contract: Contract, partition: str, release_id: int) -> bool:
+    """Build the indexes and make the rows part of the dataset's table (still uncommitted).
+
+    The CHECK spares the attach a scan of the rows; building the primary key finds a key
+    that repeats across batches, which makes this return False.
+    """
+    release = int(release_id)
+    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # in-memory index sorts
+    conn.execute(
+        text(
+            f'ALTER TABLE "{partition}" ADD CONSTRAINT "ck_{partition}_release" '
+            f"CHECK (release_id = {release})"
         )
-    except psycopg.errors.UniqueViolation:
-        return False
+    )
+    try:
+        conn.execute(
+            text(
+                f'ALTER TABLE "{contract.table}" ATTACH PARTITION "{partition}" '
+                f"FOR VALUES IN ({release})"
+            )
+        )
+    except IntegrityError as exc:
+        if isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            return False
+        raise
     return True
+
+
+def _check_keys(
+    contract: Contract,
+    keys: pl.DataFrame,
+    targets: list[pl.DataFrame],
+    collector: ViolationCollector,
+) -> None:
+    duplicate_keys(keys, contract.primary_key, collector)
+    for unique in contract.unique:
+        duplicate_keys(keys, unique, collector)
+    for ref, target in zip(contract.references, targets, strict=True):
+        missing_references(keys, ref.columns, target, ref.dataset, collector)
+
+
+def _key_columns(contract: Contract) -> list[str]:
+    ref_columns = sorted({c for ref in contract.references for c in ref.columns})
+    unique_columns = [c for u in contract.unique for c in u]
+    return list(dict.fromkeys([*contract.primary_key, *unique_columns, *ref_columns]))
+
+
+def _keys(contract: Contract, typed: pl.DataFrame, batch: pl.DataFrame) -> pl.DataFrame:
+    return typed.select(_key_columns(contract)).with_columns(batch[ROW_COLUMN])
+
+
+def _rescan_keys(
+    contract: Contract, source: _Source, regions: dict[str, RegionCheck]
+) -> pl.DataFrame:
+    """The typed keys of the whole file, read again: only when a refused load needs them."""
+    columns = _key_columns(contract)
+    frames = [
+        _keys(contract, validate_batch(contract, batch, regions, ViolationCollector()), batch)
+        for batch in source.batches()
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=columns)
+
+
+class _BackgroundCopy:
+    """COPY one batch in a worker thread while the caller reads and validates the next.
+
+    psycopg releases the GIL while it sends, so Postgres and Python work at the same time.
+    At most one batch is in flight; the connection is used by nobody else meanwhile. An
+    error in the worker is raised in the caller at the next hand-over.
+    """
+
+    def __init__(self, conn: Connection, table: str, release_id: int) -> None:
+        self._conn, self._table, self._release_id = conn, table, release_id
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+        self._pending: Future[int] | None = None
+        self._copying = True
+
+    def __enter__(self) -> _BackgroundCopy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Never leave a COPY running on a connection that is about to roll back.
+        if self._pending is not None:
+            wait([self._pending])
+        self._pool.shutdown()
+
+    def submit(self, typed: pl.DataFrame) -> None:
+        self._drain()
+        if self._copying:
+            frame = typed.with_columns(pl.lit(self._release_id, pl.Int64).alias("release_id"))
+            self._pending = self._pool.submit(copy_frame, self._conn, self._table, frame)
+
+    def stop(self) -> None:
+        """Copy nothing more: the load is refused anyway."""
+        self._drain()
+        self._copying = False
+
+    def finish(self) -> bool:
+        """Wait for the last batch; True when every batch was copied."""
+        self._drain()
+        return self._copying
+
+    def _drain(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
 
 def _region_checks(conn: Connection, contract: Contract) -> dict[str, RegionCheck]:

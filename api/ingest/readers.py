@@ -1,14 +1,16 @@
-"""Reading uploaded files in batches, every value as text, with spreadsheet row numbers.
+"""Reading uploaded files in batches, with spreadsheet row numbers.
 
-Values arrive as strings whatever the format, so one validator parses and reports them the
-same way; the format is told by the file's bytes, and a file whose bytes contradict its
-extension is refused.
+CSV and XLSX values arrive as text, so one validator parses and reports them the same way;
+Parquet columns keep their own types when the validator can take them as they are (numbers,
+booleans, dates), which spares parsing. The format is told by the file's bytes, and a file
+whose bytes contradict its extension is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -68,30 +70,35 @@ def _format_of(head: bytes) -> FileFormat | None:
     return FileFormat.csv
 
 
-def checksum(path: Path) -> str:
+@dataclass(frozen=True)
+class Fingerprint:
+    checksum: str  # sha256 of the bytes: an identical file is the same release
+    rows: int | None  # data rows, for progress; None when only reading tells (XLSX)
+
+
+def fingerprint(path: Path, fmt: FileFormat) -> Fingerprint:
+    """The file's checksum and row count, from one pass over its bytes."""
     digest = hashlib.sha256()
+    lines, last = 0, b""
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(1 << 22):
             digest.update(chunk)
-    return digest.hexdigest()
-
-
-def count_rows(path: Path, fmt: FileFormat) -> int | None:
-    """Data rows in the file, for progress; None when only reading tells (XLSX)."""
-    if fmt is FileFormat.parquet:
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
+            lines += chunk.count(b"\n")
+            last = chunk
+    rows: int | None = None
     if fmt is FileFormat.csv:
-        lines, last = 0, b""
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 22):
-                lines += chunk.count(b"\n")
-                last = chunk
-        if last and not last.endswith(b"\n"):
-            lines += 1
-        return max(lines - 1, 0)
-    return None
+        unterminated = bool(last) and not last.endswith(b"\n")
+        rows = max(lines + unterminated - 1, 0)
+    elif fmt is FileFormat.parquet:
+        rows = _parquet_rows(path)
+    return Fingerprint(digest.hexdigest(), rows)
+
+
+def _parquet_rows(path: Path) -> int:
+    try:
+        return int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    except pl.exceptions.PolarsError as exc:
+        raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc
 
 
 def header(path: Path, fmt: FileFormat) -> list[str]:
@@ -105,47 +112,53 @@ def header(path: Path, fmt: FileFormat) -> list[str]:
 def read_batches(
     path: Path, fmt: FileFormat, batch_rows: int = BATCH_ROWS
 ) -> Iterator[pl.DataFrame]:
-    """Batches of at most ``batch_rows`` rows, every value as text, with ROW_COLUMN."""
-    if fmt is FileFormat.csv:
-        yield from _csv_frames(path, batch_rows)
-        return
-    frames = (
-        _parquet_frames(path, batch_rows) if fmt is FileFormat.parquet else iter([_read_xlsx(path)])
-    )
-    offset = FIRST_DATA_ROW
-    for frame in frames:
-        yield frame.with_row_index(ROW_COLUMN, offset=offset).with_columns(
+    """Batches of at most ``batch_rows`` rows with ROW_COLUMN (Int64)."""
+    if fmt is FileFormat.xlsx:
+        frame = _read_xlsx(path)
+        yield frame.with_row_index(ROW_COLUMN, offset=FIRST_DATA_ROW).with_columns(
             pl.col(ROW_COLUMN).cast(pl.Int64)
         )
-        offset += frame.height
-
-
-def _csv_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+        return
+    kind = "CSV" if fmt is FileFormat.csv else "Parquet"
     try:
-        lazy = pl.scan_csv(
+        for frame in _scan(path, fmt).collect_batches(chunk_size=batch_rows, maintain_order=True):
+            yield frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+    except pl.exceptions.PolarsError as exc:
+        message = f"{path.name} is not a readable {kind}: {exc}"
+        raise IngestError("unreadable_file", message) from exc
+
+
+def _scan(path: Path, fmt: FileFormat) -> pl.LazyFrame:
+    if fmt is FileFormat.csv:
+        return pl.scan_csv(
             path,
             infer_schema=False,
             row_index_name=ROW_COLUMN,
             row_index_offset=FIRST_DATA_ROW,
             raise_if_empty=False,
         )
-        for frame in lazy.collect_batches(chunk_size=batch_rows, maintain_order=True):
-            yield frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
-    except pl.exceptions.PolarsError as exc:
-        raise IngestError("unreadable_file", f"{path.name} is not a readable CSV: {exc}") from exc
+    lazy = pl.scan_parquet(path, row_index_name=ROW_COLUMN, row_index_offset=FIRST_DATA_ROW)
+    schema = lazy.collect_schema()
+    # Types the validator cannot take as they stand are read as their text.
+    foreign = [name for name, dtype in schema.items() if not isinstance(dtype, _TYPED)]
+    return lazy.with_columns(pl.col(foreign).cast(pl.String)) if foreign else lazy
 
 
-def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-        for record_batch in parquet.iter_batches(batch_size=batch_rows):
-            frame = pl.from_arrow(record_batch)
-            assert isinstance(frame, pl.DataFrame)
-            yield frame.select(pl.all().cast(pl.String))
-    except (OSError, ValueError) as exc:
-        raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc
+_TYPED = (
+    pl.String,
+    pl.Boolean,
+    pl.Date,
+    pl.Float32,
+    pl.Float64,
+    pl.Int8,
+    pl.Int16,
+    pl.Int32,
+    pl.Int64,
+    pl.UInt8,
+    pl.UInt16,
+    pl.UInt32,
+    pl.UInt64,
+)
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import httpx
 import yaml
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from api.app import create_app
 from api.db.engine import Database
-from api.db.migrate import check, upgrade
+from api.db.migrate import check, downgrade, upgrade
 from api.openapi import openapi_yaml
-from tests.conftest import LiveServer
+from tests.conftest import Cluster, LiveServer
 
 
 def test_health_reports_database_and_migrations(client: httpx.Client) -> None:
@@ -66,3 +67,51 @@ def test_models_and_migrations_agree(fresh_database_url: URL) -> None:
     upgrade(db.engine)
     check(db.engine)
     db.engine.dispose()
+
+
+def test_partitioning_migration_keeps_every_release(cluster: Cluster) -> None:
+    """0003 moves each existing release's rows into a partition of its own, and back."""
+    url = cluster.create_database("sepakat_migration_0003")
+    db = Database(url, pool_size=1)
+    try:
+        upgrade(db.engine, "0002")
+        with db.engine.begin() as conn:
+            for release in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO dataset_release (id, contract, contract_version, label, "
+                        "status, row_count, checksum, file_name, file_format, file_bytes, "
+                        "loaded_by) VALUES (:id, 'poverty_line', 1, 'x', 'superseded', 2, "
+                        ":sum, 'f.csv', 'csv', 1, 'test')"
+                    ),
+                    {"id": release, "sum": str(release) * 64},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO ds_poverty_line (release_id, kab_code, urban, year, "
+                        "poverty_line) VALUES (:r, '3301', 1, 2024, :v), (:r, '3302', 1, 2024, :v)"
+                    ),
+                    {"r": release, "v": 500_000.0 + release},
+                )
+        before = _rows(db, "ds_poverty_line")
+        upgrade(db.engine)
+        assert _rows(db, "ds_poverty_line") == before
+        with db.engine.connect() as conn:
+            partitions = conn.scalars(
+                text(
+                    "SELECT inhrelid::regclass::text FROM pg_inherits "
+                    "WHERE inhparent = 'ds_poverty_line'::regclass ORDER BY 1"
+                )
+            ).all()
+        assert partitions == ["ds_poverty_line_r1", "ds_poverty_line_r2"]
+        check(db.engine)
+        downgrade(db.engine, "0002")
+        assert _rows(db, "ds_poverty_line") == before
+    finally:
+        db.engine.dispose()
+        cluster.execute('DROP DATABASE "sepakat_migration_0003" WITH (FORCE)')
+
+
+def _rows(db: Database, table: str) -> list[tuple[object, ...]]:
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))]

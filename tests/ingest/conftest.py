@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL
 
 from api.ingest.contracts import all_contracts
 from api.ingest.loader import LoadRequest, LoadResult, load_file
+from api.ingest.tables import DATASET_TABLES
 from tests.conftest import Cluster
 
 
@@ -26,7 +27,18 @@ def ingest_url(cluster: Cluster, template_url: URL) -> Iterator[URL]:
 def engine(ingest_url: URL) -> Iterator[Engine]:
     eng = create_engine(ingest_url)
     with eng.begin() as conn:
-        conn.execute(text("TRUNCATE dataset_release, ingest_job CASCADE"))
+        # Dropping the dataset tables' partitions and the releases; the id sequence goes on.
+        for table in DATASET_TABLES.values():
+            conn.execute(text(f'TRUNCATE "{table.name}"'))
+            for (partition,) in conn.execute(
+                text(
+                    "SELECT inhrelid::regclass::text FROM pg_inherits "
+                    "WHERE inhparent = CAST(:t AS regclass)"
+                ),
+                {"t": table.name},
+            ).all():
+                conn.execute(text(f"DROP TABLE {partition}"))
+        conn.execute(text("TRUNCATE dataset_release, ingest_job"))
     yield eng
     eng.dispose()
 

@@ -10,10 +10,12 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
+from api.ingest import readers
 from api.ingest.contracts import all_contracts
 from api.ingest.loader import LoadRequest, activate_release, load_file
 from api.ingest.report import IngestError, Report
 from tests.ingest.conftest import active, load, poverty_lines, write_csv
+from tests.ingest.test_contract_samples import SAMPLES
 
 
 def _only_error(report: Report) -> tuple[str, str | None, list[int | None]]:
@@ -249,7 +251,7 @@ def test_readers_see_the_previous_release_during_a_load(
     copied, finish = threading.Event(), threading.Event()
 
     def pause_after_copy(rows: int, total: int | None, phase: str) -> None:
-        if phase == "checking keys and references":
+        if phase == "activating":  # copied, not yet committed
             copied.set()
             assert finish.wait(30)
 
@@ -271,3 +273,23 @@ def test_readers_see_the_previous_release_during_a_load(
         finish.set()
         worker.join(30)
     assert active(engine, "poverty_line")[1] == 6  # type: ignore[index]
+
+
+@pytest.mark.parametrize("contract", ["poverty_line", "dtks_household"])
+def test_duplicate_key_across_batches(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, contract: str
+) -> None:
+    """A key repeating an earlier batch's is found whether keys are kept (a contract with
+    unique or reference rules) or read again after the warehouse refuses the COPY."""
+    monkeypatch.setattr(readers, "BATCH_ROWS", 2)
+    if contract == "poverty_line":
+        frame = pl.concat([poverty_lines(3), poverty_lines(1)])
+        key = "kab_code, urban, year"
+    else:
+        sample = pl.read_csv(SAMPLES / "dtks_household.csv", infer_schema=False)
+        frame = pl.concat([sample, sample.head(1)])
+        key = "hh_id"
+    report = load(engine, contract, write_csv(frame, tmp_path / "dup.csv")).report
+    rule, column, rows = _only_error(report)
+    assert (rule, column, rows) == ("unique", key, [frame.height + 1])
+    assert active(engine, contract) is None

@@ -1,0 +1,118 @@
+"""The fast validation path agrees with the exact one on every value it is given.
+
+``validate_batch`` parses each column as it stands and hands a column to ``validate_exact``
+only when something is off. The exact path is the reference: for every contract sample, and
+for the sample with one awkward value put in each column in turn, both must report the same
+violations (rule, column, count, example rows and values) and return the same typed values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from api.ingest.contracts import ColumnType, Contract, all_contracts
+from api.ingest.readers import ROW_COLUMN
+from api.ingest.report import ViolationCollector
+from api.ingest.validate import RegionCheck, validate_batch, validate_exact
+
+SAMPLES = Path(__file__).parents[1] / "ingest" / "samples"
+
+AWKWARD = [
+    "",
+    "   ",
+    " 5",
+    "02",
+    "+2024",
+    "2024.0",
+    "1,5",
+    "nan",
+    " NaN",
+    "inf",
+    "-1",
+    "99999999",
+    "YA",
+    "TIDAK",
+    "True",
+    "2",
+    "3",
+    "x",
+    "2024-02-30",
+    "33.26.01.2001",
+]
+
+
+def _batch(name: str) -> pl.DataFrame:
+    frame = pl.read_csv(SAMPLES / f"{name}.csv", infer_schema=False)
+    return frame.with_row_index(ROW_COLUMN, offset=2).with_columns(
+        pl.col(ROW_COLUMN).cast(pl.Int64)
+    )
+
+
+def _regions(contract: Contract, batch: pl.DataFrame) -> dict[str, RegionCheck]:
+    """Every sample code but the first row's is known, so the region rule fires too."""
+    return {
+        c.name: RegionCheck(batch[c.name].drop_nulls().slice(1))
+        for c in contract.columns
+        if c.region is not None and c.name in batch.columns
+    }
+
+
+def _both(contract: Contract, batch: pl.DataFrame) -> None:
+    regions = _regions(contract, batch)
+    fast_report, exact_report = ViolationCollector(), ViolationCollector()
+    fast = validate_batch(contract, batch, regions, fast_report)
+    present = [c for c in contract.columns if c.name in batch.columns]
+    exact = pl.DataFrame(validate_exact(present, batch, regions, exact_report))
+    assert fast_report.violations == exact_report.violations
+    assert_frame_equal(fast.select(exact.columns), exact)
+
+
+@pytest.mark.parametrize("name", sorted(all_contracts()))
+def test_fast_path_agrees_on_every_awkward_value(name: str) -> None:
+    contract = all_contracts()[name]
+    batch = _batch(name)
+    _both(contract, batch)
+    for col in contract.columns:
+        if col.name not in batch.columns:
+            continue
+        # One awkward value among good ones: the fast path must not accept it silently.
+        for value in AWKWARD:
+            in_row_3 = pl.when(pl.col(ROW_COLUMN) == 3).then(pl.lit(value))
+            _both(
+                contract, batch.with_columns(in_row_3.otherwise(pl.col(col.name)).alias(col.name))
+            )
+        _both(contract, batch.with_columns(pl.lit(None, pl.String).alias(col.name)))
+
+
+def test_typed_parquet_columns_skip_parsing_and_keep_their_rules() -> None:
+    """Native numbers need no parse; a value out of range is still reported, as text."""
+    contract = all_contracts()["poverty_line"]
+    batch = pl.DataFrame(
+        {
+            ROW_COLUMN: [2, 3],
+            "kab_code": ["3301", "3302"],
+            "urban": [1, 7],
+            "year": pl.Series([2024, 2024], dtype=pl.Int32),
+            "poverty_line": [500_000.0, 0.5],
+        }
+    )
+    collector = ViolationCollector()
+    typed = validate_batch(contract, batch, {}, collector)
+    found = {
+        (v.rule, v.column, v.examples[0].row, v.examples[0].value) for v in collector.violations
+    }
+    assert found == {("code", "urban", 3, "7"), ("min", "poverty_line", 3, "0.5")}
+    assert typed.schema["year"] == pl.Int64
+    assert typed["year"].to_list() == [2024, 2024]
+
+
+def test_boolean_spelled_outside_the_first_values_pair_is_not_read_as_false() -> None:
+    contract = all_contracts()["dtks_household"]
+    column = next(c.name for c in contract.columns if c.type is ColumnType.boolean)
+    batch = _batch("dtks_household").with_columns(pl.Series(column, ["1", "ya", "0", "1", "true"]))
+    typed = validate_batch(contract, batch, {}, ViolationCollector())
+    assert typed[column].to_list() == [True, True, False, True, True]
