@@ -144,6 +144,14 @@ def ingest(
         ),
     ],
     release: Annotated[str, typer.Option("--release", help="Release label, e.g. 2024-03.")],
+    vintage: Annotated[
+        int | None,
+        typer.Option(
+            "--vintage",
+            help="Edition (year) of the Kemendagri code list the file's region codes use, "
+            "e.g. 2020. Default: the current list.",
+        ),
+    ] = None,
 ) -> None:
     """Validate a file against its contract and load it as the new active release."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -157,7 +165,9 @@ def ingest(
         raise typer.Exit(code=2)
     with _database() as db:
         upgrade(db.engine)
-        request = LoadRequest(contract=found, path=file, label=release, loaded_by="cli")
+        request = LoadRequest(
+            contract=found, path=file, label=release, loaded_by="cli", vintage=vintage
+        )
         job_id = create_job(db.engine, request, file.name, file.stat().st_size)
         columns = (
             TextColumn("{task.description}"),

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from api.db.copy import copy_frame
-from api.db.models import DatasetRelease, Region
+from api.db.models import CodeVintage, DatasetRelease, Region, RegionCode
 from api.ingest import readers
 from api.ingest.contracts import Contract, all_contracts
 from api.ingest.readers import ROW_COLUMN, FileFormat
@@ -48,6 +48,8 @@ class LoadRequest:
     label: str
     loaded_by: str
     file_name: str | None = None  # as uploaded; defaults to the path's name
+    # Edition of the Kemendagri code list the file uses; None for the current one.
+    vintage: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,13 @@ def load_file(
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
         _refuse_identical(conn, contract, fingerprint.checksum)
+        vintage = _vintage(conn, request.vintage)
         release_id = _new_release(
-            conn, request, file_name, fmt, fingerprint.checksum, path.stat().st_size
+            conn, request, file_name, fmt, fingerprint.checksum, path.stat().st_size, vintage
         )
         source = _Source(request.path, fmt, mapping, fingerprint.rows)
-        rows = _copy_batches(conn, contract, source, release_id, collector, progress)
+        regions = _region_checks(conn, contract, None if vintage == _current(conn) else vintage)
+        rows = _copy_batches(conn, contract, source, release_id, regions, collector, progress)
         if collector:
             conn.rollback()
             return LoadResult(_report(contract, file_name, rows, collector, mapping), None)
@@ -151,8 +155,32 @@ def _refuse_identical(conn: Connection, contract: Contract, digest: str) -> None
         )
 
 
+def _current(conn: Connection) -> int:
+    return int(conn.scalar(select(func.max(CodeVintage.vintage))) or 0)
+
+
+def _vintage(conn: Connection, asked: int | None) -> int:
+    """The code-list edition the load checks Kemendagri codes against."""
+    if asked is None:
+        return _current(conn)
+    known = list(conn.scalars(select(CodeVintage.vintage).order_by(CodeVintage.vintage)))
+    if asked not in known:
+        editions = ", ".join(str(v) for v in known)
+        raise IngestError(
+            "unknown_vintage",
+            f"There is no {asked} edition of the Kemendagri code list; known editions: {editions}.",
+        )
+    return asked
+
+
 def _new_release(
-    conn: Connection, request: LoadRequest, file_name: str, fmt: FileFormat, digest: str, size: int
+    conn: Connection,
+    request: LoadRequest,
+    file_name: str,
+    fmt: FileFormat,
+    digest: str,
+    size: int,
+    vintage: int,
 ) -> int:
     release_id = conn.scalar(
         insert(DatasetRelease)
@@ -167,6 +195,7 @@ def _new_release(
             file_format=fmt.value,
             file_bytes=size,
             loaded_by=request.loaded_by,
+            code_vintage=vintage,
         )
         .returning(DatasetRelease.id)
     )
@@ -192,6 +221,7 @@ def _copy_batches(
     contract: Contract,
     source: _Source,
     release_id: int,
+    regions: dict[str, RegionCheck],
     collector: ViolationCollector,
     progress: Progress,
 ) -> int:
@@ -200,7 +230,6 @@ def _copy_batches(
     Copying stops at the first broken rule (the load is refused anyway) but reading goes on,
     so the report covers the whole file.
     """
-    regions = _region_checks(conn, contract)
     # Read before any COPY: a refused COPY leaves the transaction unusable.
     targets = [_active_keys(conn, ref.dataset, ref.dataset_columns) for ref in contract.references]
     # The primary key in the warehouse proves uniqueness by itself, so keys are kept only
@@ -353,12 +382,28 @@ class _BackgroundCopy:
             pending.result()
 
 
-def _region_checks(conn: Connection, contract: Contract) -> dict[str, RegionCheck]:
+def _region_checks(
+    conn: Connection, contract: Contract, vintage: int | None = None
+) -> dict[str, RegionCheck]:
+    """The codes each region column may hold: the current list, or an earlier edition's
+    Kemendagri codes when ``vintage`` names one."""
     checks: dict[str, RegionCheck] = {}
     for col in contract.columns:
-        if col.region is not None:
+        if col.region is None:
+            continue
+        if vintage is not None and col.region.system is CodeSystem.kemendagri:
+            checks[col.name] = _edition_codes(conn, vintage, col.region.level)
+        else:
             checks[col.name] = _region_codes(conn, col.region.system, col.region.level)
     return checks
+
+
+def _edition_codes(conn: Connection, vintage: int, level: Level | None) -> RegionCheck:
+    query = select(RegionCode.code).where(RegionCode.vintage == vintage)
+    if level is not None:
+        query = query.where(RegionCode.level == level.value)
+    codes = pl.Series("code", list(conn.scalars(query)), dtype=pl.String)
+    return RegionCheck(codes, edition=vintage)
 
 
 def _region_codes(conn: Connection, system: CodeSystem, level: Level | None) -> RegionCheck:

@@ -199,6 +199,15 @@ def upload_release(
             description="Release label, e.g. `2024-03`.",
         ),
     ],
+    vintage: Annotated[
+        int | None,
+        Query(
+            ge=1900,
+            le=2100,
+            description="Edition (year) of the Kemendagri code list the file's region codes "
+            "use, e.g. `2020`; the current list when absent.",
+        ),
+    ] = None,
     wait: Annotated[bool, Query(description="Answer when the load has finished.")] = False,
 ) -> Response:
     found = _contract(contract)
@@ -215,6 +224,7 @@ def upload_release(
         label=label.strip(),
         loaded_by=principal.actor,
         file_name=file_name,
+        vintage=vintage,
     )
     job_id = jobs.create_job(db.engine, load, file_name, size)
     if not wait:

@@ -41,6 +41,10 @@ class ReleaseInfo(BaseModel):
     loaded_by: str
     loaded_at: datetime
     activated_at: datetime | None
+    code_vintage: int | None = Field(
+        description="Edition (year) of the Kemendagri code list the file's region codes were "
+        "checked against; BPS codes are checked against the current list."
+    )
 
 
 class ReleasePage(PageMeta):

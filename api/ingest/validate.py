@@ -27,6 +27,7 @@ class RegionCheck:
 
     allowed: pl.Series
     prefix: int | None = None
+    edition: int | None = None  # an earlier code list's year; None for the current list
 
 
 @dataclass
@@ -143,10 +144,11 @@ def _value_rules(col: Column, region: RegionCheck | None) -> list[tuple[str, str
         code = value.str.slice(0, region.prefix) if region.prefix else value
         system = col.region.system.value.upper()
         level = col.region.level.value if col.region.level else "region"
+        edition = f"the {region.edition} edition of " if region.edition else ""
         rules.append(
             (
                 "region",
-                f"{col.name} must be a {system} {level} code of the region list",
+                f"{col.name} must be a {system} {level} code of {edition}the region list",
                 value.is_not_null() & well_formed & ~code.is_in(region.allowed.implode()),
             )
         )

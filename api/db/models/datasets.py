@@ -53,6 +53,8 @@ class DatasetRelease(Base):
     loaded_by: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The edition of the Kemendagri code list the file's region codes were checked against.
+    code_vintage: Mapped[int | None] = mapped_column(Integer)
 
 
 class IngestJob(Base):
