@@ -30,4 +30,4 @@ COPY --from=spa /src/frontend/dist ./frontend/dist
 USER sepakat
 EXPOSE 8000
 # Migrates and loads reference data on start when needed, then serves.
-CMD ["sepakat", "serve", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["sepakat", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-demo"]

@@ -9,11 +9,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import __version__
+from api.analysis.router import router as measures_router
 from api.auth.router import router as auth_router
 from api.cache import CachedGetMiddleware, ResponseCache
 from api.db.engine import Database, get_database
 from api.errors import install_error_handlers
 from api.health.router import router as health_router
+from api.indicators.router import router as indicator_values_router
 from api.ingest.jobs import JobRunner
 from api.ingest.router import router as ingest_router
 from api.regions.router import router as regions_router
@@ -39,6 +41,15 @@ digits can name different regions in the two systems, so bare digits are read as
 TAGS = [
     {"name": "regions", "description": "Provinces, kab/kota, kecamatan and desa; code history."},
     {"name": "datasets", "description": "Data contracts, releases and loads."},
+    {
+        "name": "measures",
+        "description": "Poverty, inequality and service indicators computed from Susenas "
+        "releases on request, with standard errors and the reliability flag.",
+    },
+    {
+        "name": "indicators",
+        "description": "Indicator values as published or entered, with origin and source.",
+    },
     {"name": "access", "description": "API keys, roles and region scope."},
     {"name": "system", "description": "Health of the service."},
 ]
@@ -79,6 +90,8 @@ def create_app(database: Database | None = None) -> FastAPI:
     v1.include_router(regions_router)
     v1.include_router(auth_router)
     v1.include_router(ingest_router)
+    v1.include_router(measures_router)
+    v1.include_router(indicator_values_router)
     v1.include_router(health_router)
     app.include_router(v1)
 

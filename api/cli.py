@@ -13,16 +13,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import func, select
 
 from api.auth import service as keys_service
 from api.auth.roles import Role
 from api.db.engine import Database, open_database, session_scope
 from api.db.migrate import upgrade
+from api.db.models import DatasetRelease
+from api.demo.cli import demo_app, first_start
 from api.errors import ApiError
 from api.ingest.contracts import all_contracts
 from api.ingest.jobs import create_job, mark_interrupted, run_job
 from api.ingest.loader import LoadRequest
 from api.ingest.report import Report
+from api.measures.cli import measures_app
 from api.regions import reference
 from api.settings import get_settings
 
@@ -31,6 +35,8 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 reference_app = typer.Typer(help="Reference data (regions and code history).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(reference_app, name="reference")
+app.add_typer(measures_app, name="measures")
+app.add_typer(demo_app, name="demo")
 
 console = Console(stderr=True)
 # Piped output (scripts, tests) must not wrap table cells at 80 columns.
@@ -66,6 +72,11 @@ def _prepare(db: Database, *, load_reference: bool, force: bool = False) -> None
     console.print("[green]Reference data loaded.[/green]")
 
 
+def _has_releases(db: Database) -> bool:
+    with db.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(DatasetRelease)) != 0
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -81,6 +92,13 @@ def serve(
             help="Server processes. One starts fastest; use about one per core in production.",
         ),
     ] = 1,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="Generate and load the demo data when the warehouse has no release yet "
+            "(about 3 min once). Use --no-demo in production.",
+        ),
+    ] = True,
 ) -> None:
     """Start the API (embedded Postgres unless DATABASE_URL is set)."""
     import uvicorn
@@ -95,6 +113,8 @@ def serve(
         where = "DATABASE_URL" if settings.database_url else f"embedded, {settings.data_dir}"
         console.print(f"Database: {where}")
         _prepare(db, load_reference=load_reference and settings.load_reference_on_start)
+        if demo and settings.load_demo_on_start and not _has_releases(db):
+            first_start(db.engine, settings.data_dir)
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         console.print(
             f"[bold green]SEPAKAT is running:[/bold green] API docs at "

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     load_reference_on_start: bool = Field(
         default=True, description="Load the region reference data on first start."
     )
+    load_demo_on_start: bool = Field(
+        default=True,
+        description="Generate and load the demo data when the warehouse has no release yet "
+        "(SEPAKAT_LOAD_DEMO_ON_START=0 in production).",
+    )
     db_pool_size: int = 10
     reference_cache_ttl: float = Field(
         default=300.0, ge=0, description="Seconds region answers stay cached; 0 turns it off."

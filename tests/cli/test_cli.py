@@ -109,7 +109,7 @@ def _start_serve(url: URL, *extra: str) -> tuple[str, subprocess.Popen[str]]:
     """`sepakat serve` on a free port against ``url``, once its health answers 200."""
     port = _free_port()
     process = subprocess.Popen(
-        [*SEPAKAT, "serve", "--port", str(port), *extra],
+        [*SEPAKAT, "serve", "--port", str(port), "--no-demo", *extra],
         env=_env(url),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -114,10 +114,10 @@ def test_source_column_names_are_mapped(engine: Engine, tmp_path: Path) -> None:
     frame = poverty_lines(2).rename(
         {"kab_code": "KODE_BPS", "poverty_line": "gk", "year": "tahun", "urban": "r105"}
     )
-    frame = frame.with_columns(pl.lit("x").alias("catatan"))
+    frame = frame.with_columns(pl.lit("x").alias("keterangan_lain"))
     report = load(engine, "poverty_line", write_csv(frame, tmp_path / "bps.csv")).report
     assert report.ok, report
-    assert report.warnings == ["column catatan is not in the contract and was not loaded"]
+    assert report.warnings == ["column keterangan_lain is not in the contract and was not loaded"]
 
 
 def test_person_without_household_is_refused(engine: Engine, tmp_path: Path) -> None:

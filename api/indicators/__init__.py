@@ -1,0 +1,1 @@
+"""Indicator values as published or entered, each with its source and origin."""
