@@ -20,7 +20,7 @@ from api.auth.roles import Role
 from api.db.engine import Database, open_database, session_scope
 from api.db.migrate import upgrade
 from api.db.models import DatasetRelease
-from api.demo.cli import demo_app, first_start
+from api.demo.cli import demo_app, demo_pending, first_start
 from api.errors import ApiError
 from api.ingest.contracts import all_contracts
 from api.ingest.jobs import create_job, mark_interrupted, run_job
@@ -113,8 +113,15 @@ def serve(
         where = "DATABASE_URL" if settings.database_url else f"embedded, {settings.data_dir}"
         console.print(f"Database: {where}")
         _prepare(db, load_reference=load_reference and settings.load_reference_on_start)
-        if demo and settings.load_demo_on_start and not _has_releases(db):
-            first_start(db.engine, settings.data_dir)
+        wanted = demo and settings.load_demo_on_start
+        if wanted and demo_pending(_has_releases(db), settings.data_dir):
+            if reference.is_loaded(db.engine, settings.reference_dir):
+                first_start(db.engine, settings.data_dir)
+            else:
+                console.print(
+                    "[yellow]No demo data: the region reference data is not loaded "
+                    "(drop --no-load-reference).[/yellow]"
+                )
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         console.print(
             f"[bold green]SEPAKAT is running:[/bold green] API docs at "

@@ -4,7 +4,7 @@ Issue 4: ``sepakat serve`` on an empty data folder generates and loads the demo 
 answer with all data in under 3 minutes; a later start must answer in under 5 s.
 Issue 5: all poverty measures with SEs for all 514 kab/kota × urban/rural, under 3 s cold
 (including the read from Postgres) and under 1 s warm; one province's kab/kota over HTTP at
-10 concurrent clients, p95 under 50 ms warm.
+10 concurrent clients (wrk), p95 under 50 ms warm.
 
     .venv/bin/python bench/measures_api_bench.py --json bench/results/measures_api.json
 
@@ -21,14 +21,15 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_load import find_wrk, run_wrk
 from serverctl import Server
 
 ALL_KABS = {"level": "regency", "by": "urban"}
@@ -41,42 +42,31 @@ def _timed(client: httpx.Client, params: dict[str, str]) -> tuple[float, httpx.R
     return time.perf_counter() - started, response
 
 
-def _concurrent(base: str, params: dict[str, str], clients: int, seconds: float) -> list[float]:
-    """Latencies of ``clients`` threads asking the same question for ``seconds``."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def work() -> None:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            while time.perf_counter() < stop:
-                took, response = _timed(client, params)
-                response.raise_for_status()
-                with lock:
-                    latencies.append(took)
-
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies
-
-
-def _p(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+def _under_load(base: str, params: dict[str, str], seconds: int) -> dict[str, Any]:
+    """wrk with 10 connections on 2 threads (C, light on the CPU the server needs too)."""
+    url = f"{base}/api/v1/measures/poverty?" + urlencode(params)
+    run = run_wrk(find_wrk(None), url, duration=seconds, connections=10, threads=2)
+    latency = run["latency_us"]
+    assert isinstance(latency, dict)
+    return {
+        "requests": run["requests"],
+        "errors": run["errors"],
+        "p50_ms": latency["percentiles"]["50"] / 1000,
+        "p95_ms": latency["percentiles"]["95"] / 1000,
+        "p99_ms": latency["percentiles"]["99"] / 1000,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="Data folder to use and keep.")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--seconds", type=float, default=20.0, help="Concurrent run length.")
+    parser.add_argument("--seconds", type=int, default=20, help="Concurrent run length.")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="sepakat-bench-"))
     results: dict[str, Any] = {"load_before": os.getloadavg()}
+    server = Server(data_dir=work, log_path=work / "serve.log")
     try:
-        server = Server(data_dir=work, log_path=work / "serve.log")
         server.start()
         results["first_start_s"] = server.wait_healthy(timeout=1800)
         results["first_start_load"] = os.getloadavg()
@@ -98,19 +88,16 @@ def main() -> int:
             ]
             results["warm_all_kab_urban_computed_s"] = max(fresh)
             _timed(client, ONE_PROVINCE)[1].raise_for_status()
-        latencies = _concurrent(server.base_url, ONE_PROVINCE, clients=10, seconds=args.seconds)
         results["province_10_clients"] = {
-            "requests": len(latencies),
-            "p50_ms": 1000 * _p(latencies, 50),
-            "p95_ms": 1000 * _p(latencies, 95),
+            **_under_load(server.base_url, ONE_PROVINCE, args.seconds),
             "load": os.getloadavg(),
         }
         server.stop()
-        later = Server(data_dir=work, log_path=work / "serve2.log")
-        later.start()
-        results["later_start_s"] = later.wait_healthy(timeout=120)
-        later.stop()
+        server = Server(data_dir=work, log_path=work / "serve2.log")
+        server.start()
+        results["later_start_s"] = server.wait_healthy(timeout=120)
     finally:
+        server.stop()  # whatever happened: no server left running
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results, indent=2))

@@ -28,17 +28,20 @@ class Memo(Generic[V]):
                 self._values.move_to_end(key)
                 return self._values[key]
             building = self._building.setdefault(key, threading.Lock())
-        with building:
+        try:
+            with building:
+                with self._lock:
+                    if key in self._values:
+                        return self._values[key]
+                value = build()  # an exception stores nothing: the next caller retries
+                with self._lock:
+                    self._values[key] = value
+                    while len(self._values) > self._size:
+                        self._values.popitem(last=False)
+                return value
+        finally:
             with self._lock:
-                if key in self._values:
-                    return self._values[key]
-            value = build()  # an exception leaves nothing behind: the next caller retries
-            with self._lock:
-                self._values[key] = value
-                while len(self._values) > self._size:
-                    self._values.popitem(last=False)
                 self._building.pop(key, None)
-            return value
 
     def clear(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.analysis.memo import Memo
 from api.db.models import Region
 from api.errors import InvalidParameterError
 from api.regions import service
@@ -28,20 +29,40 @@ class MeasureLevel(StrEnum):
     regency = "regency"
 
 
+# Region lists change only with a reference load, which happens when the server starts.
+_scopes: Memo[tuple[str, ...] | None] = Memo(size=1024)
+
+
 def scope(
     session: Session,
     level: MeasureLevel,
     parent: str | None,
     regions: Sequence[str],
     system: CodeSystem | None,
-) -> list[str] | None:
+) -> tuple[str, ...] | None:
     """BPS codes of the regions to compute at ``level``; None for all of them."""
+    key = (level, parent, tuple(regions), system)
+    return _scopes.get(key, lambda: _scope(session, level, parent, regions, system))
+
+
+def _scope(
+    session: Session,
+    level: MeasureLevel,
+    parent: str | None,
+    regions: Sequence[str],
+    system: CodeSystem | None,
+) -> tuple[str, ...] | None:
     if level is MeasureLevel.national:
         if parent or regions:
             raise InvalidParameterError(
                 "level=national has a single region; drop parent and region.", parameter="level"
             )
         return None
+    if parent and regions:
+        raise InvalidParameterError(
+            "Give either parent (every region under it) or region (a list), not both.",
+            parameter="region",
+        )
     wanted = Level(level.value)
     codes: list[str] = []
     if parent is not None:
@@ -65,7 +86,7 @@ def scope(
                 parameter="region",
             )
         codes.append(region.bps_code)
-    return sorted(set(codes)) if parent is not None or regions else None
+    return tuple(sorted(set(codes))) if parent is not None or regions else None
 
 
 def label(session: Session, frame: pl.DataFrame) -> pl.DataFrame:

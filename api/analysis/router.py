@@ -9,18 +9,31 @@ from typing import Annotated
 
 import polars as pl
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, TypeAdapter
 
 from api.analysis import places
 from api.analysis.memo import Memo
 from api.analysis.places import MeasureLevel
 from api.analysis.schemas import (
+    Answer,
     IndicatorAnswer,
+    IndicatorRow,
     PovertyAnswer,
+    PovertyRow,
     ProfileAnswer,
+    ProfileRow,
 )
-from api.analysis.sources import Need, SourceIds, Survey, source_ids, survey
+from api.analysis.sources import (
+    Breakdown,
+    Need,
+    SourceIds,
+    Survey,
+    source_ids,
+    survey,
+)
 from api.db.session import SessionDep
 from api.errors import error_responses
+from api.ingest.schemas import ReleaseInfo
 from api.measures import LonelyPsu, indicator_estimates, load_catalogue, poverty_measures
 from api.measures.catalogue import Catalogue, Indicator, Unit
 from api.measures.flatten import flatten_lists
@@ -59,11 +72,12 @@ RegionsQuery = Annotated[
     Query(description="Only these regions (repeat the parameter; any code system)."),
 ]
 ByQuery = Annotated[
-    list[str] | None,
+    list[Breakdown] | None,
     Query(
+        max_length=4,
         description="Breakdowns (repeat): urban, head_sex, head_education, head_work_sector, "
         "hh_size_band, quintile, decile (within each region), national_quintile, "
-        "national_decile, or another household column."
+        "national_decile, or another household column.",
     ),
 ]
 LonelyQuery = Annotated[
@@ -91,7 +105,8 @@ NOTES = [
 @dataclass(frozen=True)
 class _Computed:
     frame: pl.DataFrame  # flat, labelled rows for the files
-    json: bytes  # the answer as JSON, serialised once
+    items: bytes  # the rows as a JSON array, serialised once
+    release_ids: tuple[int, ...]  # the releases the rows come from
 
 
 _answers: Memo[_Computed] = Memo(size=256)
@@ -110,12 +125,12 @@ def _query(
     level: MeasureLevel,
     parent: str | None,
     regions: list[str] | None,
-    by: list[str] | None,
+    by: list[Breakdown] | None,
     lonely_psu: LonelyPsu,
     system: CodeSystem | None,
 ) -> _Query:
     codes = places.scope(session, level, parent, regions or [], system)
-    return _Query(level, tuple(codes) if codes is not None else None, tuple(by or ()), lonely_psu)
+    return _Query(level, codes, tuple(b.value for b in by or ()), lonely_psu)
 
 
 Compute = Callable[[Survey, _Query], pl.DataFrame]
@@ -125,10 +140,11 @@ def _respond(
     session: SessionDep,
     need: Need,
     ids: SourceIds,
+    infos: dict[int, ReleaseInfo],
     query: _Query,
     key: Hashable,
     compute: Compute,
-    answer: type[PovertyAnswer | IndicatorAnswer | ProfileAnswer],
+    row_model: type[BaseModel],
     fmt: TableFormat,
     stem: str,
 ) -> Response:
@@ -137,23 +153,26 @@ def _respond(
     def build() -> _Computed:
         data = survey(session, need, ids)
         labelled = _ordered(places.label(session, compute(data, query)))
-        body = answer.model_validate(
-            {
-                "releases": data.releases,
-                "level": query.level.value,
-                "breakdowns": list(query.by),
-                "lonely_psu": query.lonely_psu.value,
-                "notes": NOTES,
-                "items": [_row(r, query.by) for r in labelled.to_dicts()],
-            }
+        rows = [_row(r, query.by) for r in labelled.to_dicts()]
+        adapter: TypeAdapter[list[BaseModel]] = TypeAdapter(list[row_model])  # type: ignore[valid-type]
+        return _Computed(
+            labelled, adapter.dump_json(adapter.validate_python(rows)), data.release_ids
         )
-        return _Computed(labelled, body.model_dump_json().encode())
 
     computed = _answers.get((key, ids, query), build)
-    if fmt is TableFormat.json:
-        return Response(computed.json, media_type="application/json")
-    frame = computed.frame if fmt is TableFormat.parquet else flatten_lists(computed.frame)
-    return file_response(frame, fmt, stem, frame.height)
+    if fmt is not TableFormat.json:
+        frame = computed.frame if fmt is TableFormat.parquet else flatten_lists(computed.frame)
+        return file_response(frame, fmt, stem, frame.height)
+    # The envelope is fresh on every request: a release's status may have changed since.
+    envelope = Answer(
+        releases=[infos[i] for i in computed.release_ids],
+        level=query.level.value,
+        breakdowns=list(query.by),
+        lonely_psu=query.lonely_psu.value,
+        notes=NOTES,
+    ).model_dump_json()
+    body = envelope[:-1].encode() + b',"items":' + computed.items + b"}"
+    return Response(body, media_type="application/json")
 
 
 def _row(row: dict[str, object], by: tuple[str, ...]) -> dict[str, object]:
@@ -192,7 +211,7 @@ def poverty(
     system: SystemQuery = None,
     format: FormatQuery = TableFormat.json,
 ) -> Response:
-    ids = source_ids(session, Need.poverty, release, poverty_line_release)
+    ids, infos = source_ids(session, Need.poverty, release, poverty_line_release)
     query = _query(session, level, parent, region, by, lonely_psu, system)
 
     def compute(data: Survey, q: _Query) -> pl.DataFrame:
@@ -208,10 +227,11 @@ def poverty(
         session,
         Need.poverty,
         ids,
+        infos,
         query,
         "poverty",
         compute,
-        PovertyAnswer,
+        PovertyRow,
         format,
         f"poverty_{level.value}",
     )
@@ -230,12 +250,8 @@ def poverty(
 def poverty_profile_answer(
     session: SessionDep,
     characteristic: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=63,
-            description="head_work_sector, head_education, head_sex, hh_size_band, urban, ...",
-        ),
+        Breakdown,
+        Query(description="head_work_sector, head_education, head_sex, hh_size_band, urban..."),
     ],
     release: ReleaseQuery = None,
     poverty_line_release: LinesReleaseQuery = None,
@@ -247,20 +263,20 @@ def poverty_profile_answer(
     system: SystemQuery = None,
     format: FormatQuery = TableFormat.json,
 ) -> Response:
-    ids = source_ids(session, Need.poverty, release, poverty_line_release)
+    ids, infos = source_ids(session, Need.poverty, release, poverty_line_release)
     query = _query(session, level, parent, region, by, lonely_psu, system)
 
     def compute(data: Survey, q: _Query) -> pl.DataFrame:
         frame = poverty_profile(
             data.sample,
-            characteristic,
+            characteristic.value,
             levels=[q.level.value],
             breakdowns=q.by,
             regions=q.codes,
             lonely_psu=q.lonely_psu,
         )
-        return frame.rename({characteristic: "value"}).with_columns(
-            pl.lit(characteristic).alias("characteristic"),
+        return frame.rename({characteristic.value: "value"}).with_columns(
+            pl.lit(characteristic.value).alias("characteristic"),
             pl.col("value").cast(pl.String),
             pl.col("band").cast(pl.String),
         )
@@ -269,12 +285,13 @@ def poverty_profile_answer(
         session,
         Need.poverty,
         ids,
+        infos,
         query,
-        ("profile", characteristic),
+        ("profile", characteristic.value),
         compute,
-        ProfileAnswer,
+        ProfileRow,
         format,
-        f"poverty_profile_{characteristic}",
+        f"poverty_profile_{characteristic.value}",
     )
 
 
@@ -330,7 +347,7 @@ def indicator(
 ) -> Response:
     entry = load_catalogue().get(code)
     with_persons = entry.unit is Unit.person
-    ids = source_ids(
+    ids, infos = source_ids(
         session,
         Need.indicators,
         release,
@@ -354,10 +371,11 @@ def indicator(
         session,
         Need.indicators,
         ids,
+        infos,
         query,
         ("indicator", code),
         compute,
-        IndicatorAnswer,
+        IndicatorRow,
         format,
         f"indicator_{code}",
     )

@@ -18,7 +18,10 @@ RELIABILITY = {
     "ci_low": (float | None, "Lower bound of the 95% confidence interval (not truncated)."),
     "ci_high": (float | None, "Upper bound of the 95% confidence interval."),
     "rse_pct": (float | None, "Relative standard error in percent; null when the estimate is 0."),
-    "unreliable": (bool, "True when the RSE exceeds 25% (BPS rule): show it as unreliable."),
+    "unreliable": (
+        bool | None,
+        "True when the RSE exceeds 25% (BPS rule): show it as unreliable; null with the RSE.",
+    ),
 }
 
 

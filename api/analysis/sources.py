@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 
 from api.analysis.memo import Memo
 from api.db.models import DatasetRelease
-from api.ingest.contracts import all_contracts
+from api.errors import InvalidParameterError
+from api.ingest.contracts import ColumnType, all_contracts
 from api.ingest.schemas import ReleaseInfo
 from api.measures import Sample, prepare_sample
+from api.measures.domains import DERIVED_BREAKDOWNS
 from api.warehouse.frames import read_release
-from api.warehouse.releases import NoReleaseError, resolve_release
+from api.warehouse.releases import missing, resolve_releases
 
 HOUSEHOLDS, PERSONS, LINES = "susenas_household", "susenas_person", "poverty_line"
 
@@ -36,7 +38,7 @@ class Need(StrEnum):
 class Survey:
     sample: Sample
     persons: pl.DataFrame | None
-    releases: list[ReleaseInfo]
+    release_ids: tuple[int, ...]  # the releases actually read
 
 
 @dataclass(frozen=True)
@@ -57,19 +59,37 @@ def source_ids(
     persons_release: int | None = None,
     *,
     with_persons: bool = False,
-) -> SourceIds:
-    """The releases an answer uses: those asked for, or the active ones."""
-    households = resolve_release(session, HOUSEHOLDS, release).id
-    lines = None
+) -> tuple[SourceIds, dict[int, ReleaseInfo]]:
+    """The releases an answer uses (those asked for, or the active ones), found in one query,
+    and what they are now."""
+    if with_persons and release is not None and persons_release is None:
+        # Household ids repeat from one survey year to the next: never pair an earlier
+        # household release with whatever person release happens to be active.
+        raise InvalidParameterError(
+            "A person indicator on an earlier household release needs its person release "
+            "too: give person_release.",
+            parameter="person_release",
+        )
+    wanted = {HOUSEHOLDS: release}
     if need is Need.poverty:
-        try:
-            lines = resolve_release(session, LINES, lines_release).id
-        except NoReleaseError:
-            if lines_release is not None:
-                raise
-            # Without a poverty_line release the households must carry their own lines.
-    persons = resolve_release(session, PERSONS, persons_release).id if with_persons else None
-    return SourceIds(households, lines, persons)
+        wanted[LINES] = lines_release
+    if with_persons:
+        wanted[PERSONS] = persons_release
+    found = resolve_releases(session, wanted)
+    for contract, row in found.items():
+        # Without a poverty_line release the households must carry their own lines.
+        optional = contract == LINES and lines_release is None
+        if row is None and not optional:
+            raise missing(contract, wanted[contract])
+    households = found[HOUSEHOLDS]
+    assert households is not None  # checked above
+    ids = SourceIds(households.id, _id(found.get(LINES)), _id(found.get(PERSONS)))
+    infos = {r.id: ReleaseInfo.model_validate(r) for r in found.values() if r is not None}
+    return ids, infos
+
+
+def _id(release: DatasetRelease | None) -> int | None:
+    return release.id if release is not None else None
 
 
 def survey(session: Session, need: Need, ids: SourceIds) -> Survey:
@@ -92,7 +112,7 @@ def _read(session: Session, need: Need, ids: SourceIds) -> Survey:
     if ids.persons is not None:
         persons = _all_columns(conn, PERSONS, ids.persons)
         used.append(ids.persons)
-    return Survey(sample, persons, [_info(session, i) for i in used])
+    return Survey(sample, persons, tuple(used))
 
 
 def _all_columns(conn: Connection, contract: str, release_id: int) -> pl.DataFrame:
@@ -100,5 +120,21 @@ def _all_columns(conn: Connection, contract: str, release_id: int) -> pl.DataFra
     return read_release(conn, found, release_id, [c.name for c in found.columns])
 
 
-def _info(session: Session, release_id: int) -> ReleaseInfo:
-    return ReleaseInfo.model_validate(session.get_one(DatasetRelease, release_id))
+def _breakdown_columns() -> frozenset[str]:
+    """Household columns with a short list of values: coded or yes/no items."""
+    contract = all_contracts()[HOUSEHOLDS]
+    return frozenset(
+        c.name
+        for c in contract.columns
+        if (c.codes is not None or c.type is ColumnType.boolean) and c.name not in DESIGN
+    )
+
+
+DESIGN = frozenset({"prov_code", "kab_code", "strata", "psu"})
+BREAKDOWNS = sorted(_breakdown_columns() | DERIVED_BREAKDOWNS)
+
+
+# Only coded characteristics cut an answer: a cell per household value (floor area,
+# expenditure) would publish single households' records, which Susenas keeps confidential.
+# An enum, so the OpenAPI document lists the choices and a wrong one is a 422 naming them.
+Breakdown = StrEnum("Breakdown", {name: name for name in sorted(BREAKDOWNS)})  # type: ignore[misc]

@@ -98,20 +98,38 @@ def load_with_progress(engine: Engine, folder: Path) -> list[EntryResult]:
             raise typer.Exit(code=1) from exc
 
 
+def _demo_folder(data_dir: Path, scale: ScaleName, seed: int) -> Path:
+    return data_dir / f"demo-{scale.value}-s{seed}"
+
+
+LOADED_MARK = ".loaded"  # written once every file of the folder is a release
+
+
+def demo_pending(
+    has_releases: bool, data_dir: Path, scale: ScaleName = ScaleName.demo, seed: int = DEMO_SEED
+) -> bool:
+    """True on a first start (no release yet) and after a demo load that was interrupted."""
+    folder = _demo_folder(data_dir, scale, seed)
+    started = (folder / "manifest.json").exists()
+    return not has_releases or (started and not (folder / LOADED_MARK).exists())
+
+
 def first_start(
     engine: Engine, data_dir: Path, scale: ScaleName = ScaleName.demo, seed: int = DEMO_SEED
 ) -> None:
     """Generate and load the demo data into an empty warehouse (the first start).
 
-    The files stay in ``data_dir``, so a start after a reset loads them without generating.
+    The files stay in ``data_dir``: an interrupted load resumes (files already loaded are
+    skipped) and a start after a reset loads them without generating.
     """
-    folder = data_dir / f"demo-{scale.value}-s{seed}"
+    folder = _demo_folder(data_dir, scale, seed)
     if not (folder / "manifest.json").exists():
         started = time.perf_counter()
         with console.status("First start: generating demo data...") as status:
             generate(folder, SCALES[scale], seed, status.update)
         console.print(f"Demo data generated in {time.perf_counter() - started:.0f} s.")
     results = load_with_progress(engine, folder)
+    (folder / LOADED_MARK).touch()
     console.print(f"[green]Demo data loaded: {len(results)} releases.[/green]")
 
 

@@ -18,7 +18,7 @@ from api.ingest.contracts import all_contracts
 from api.ingest.schemas import ReleaseInfo
 from api.pagination import DEFAULT_LIMIT, PageMeta, TablePageParams, table_page_params
 from api.regions import service
-from api.regions.codes import CODE_PATTERN
+from api.regions.codes import CODE_PATTERN, CodeSystem
 from api.tabular import TableFormat, download_responses, file_response
 from api.warehouse.frames import read_release
 from api.warehouse.releases import resolve_release
@@ -76,6 +76,13 @@ def list_values(
     region: Annotated[
         str | None, Query(pattern=CODE_PATTERN, description="Only this region (any system).")
     ] = None,
+    system: Annotated[
+        CodeSystem,
+        Query(
+            description="How to read bare digits in region: Kemendagri (the default here, as "
+            "the values are keyed by Kemendagri codes: `92` is Papua Barat) or BPS."
+        ),
+    ] = CodeSystem.kemendagri,
     year: Annotated[int | None, Query(ge=1900, le=2100, description="Only this year.")] = None,
     origin: Annotated[Origin | None, Query(description="Only values of this origin.")] = None,
     release: Annotated[
@@ -95,7 +102,8 @@ def list_values(
     if indicator is not None:
         frame = frame.filter(pl.col("indicator_code") == indicator)
     if region is not None:
-        frame = frame.filter(pl.col("region_code") == service.resolve(session, region).code)
+        code = service.resolve(session, region, system).code
+        frame = frame.filter(pl.col("region_code") == code)
     if year is not None:
         frame = frame.filter(pl.col("year") == year)
     if origin is not None:

@@ -270,24 +270,23 @@ def _copy_batches(
 def _new_partition(conn: Connection, contract: Contract, release_id: int) -> str:
     """A fresh table for the release's rows: no index to keep current while copying."""
     partition = release_partition(contract.table, release_id)
-    conn.execute(text(f'CREATE TABLE "{partition}" (LIKE "{contract.table}" INCLUDING DEFAULTS)'))
+    # The CHECK, there from the start, spares the attach a scan of the rows.
+    conn.execute(
+        text(
+            f'CREATE TABLE "{partition}" (LIKE "{contract.table}" INCLUDING DEFAULTS, '
+            f'CONSTRAINT "ck_{partition}_release" CHECK (release_id = {int(release_id)}))'
+        )
+    )
     return partition
 
 
 def _attach(conn: Connection, contract: Contract, partition: str, release_id: int) -> bool:
     """Build the indexes and make the rows part of the dataset's table (still uncommitted).
 
-    The CHECK spares the attach a scan of the rows; building the primary key finds a key
-    that repeats across batches, which makes this return False.
+    Building the primary key finds a key that repeats across batches: this then returns False.
     """
     release = int(release_id)
     conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # in-memory index sorts
-    conn.execute(
-        text(
-            f'ALTER TABLE "{partition}" ADD CONSTRAINT "ck_{partition}_release" '
-            f"CHECK (release_id = {release})"
-        )
-    )
     try:
         conn.execute(
             text(
@@ -379,7 +378,13 @@ class _BackgroundCopy:
     def _drain(self) -> None:
         if self._pending is not None:
             pending, self._pending = self._pending, None
-            pending.result()
+            try:
+                pending.result()
+            except psycopg.errors.DataError as exc:
+                # A value the contract allows but Postgres cannot store (e.g. a NUL byte).
+                raise IngestError(
+                    "copy_failed", f"The warehouse refused a value, so nothing was loaded: {exc}"
+                ) from exc
 
 
 def _region_checks(

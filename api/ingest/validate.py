@@ -226,8 +226,8 @@ def _boolean_pairs(present: list[Column], batch: pl.DataFrame) -> dict[str, tupl
 
 _NATIVE: dict[ColumnType, tuple[type[pl.DataType], ...]] = {
     ColumnType.integer: (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32),
+    # Float32 is read through its text, as the exact path does: 0.1f stays 0.1.
     ColumnType.float: (
-        pl.Float32,
         pl.Float64,
         pl.Int8,
         pl.Int16,
@@ -254,7 +254,9 @@ def _fast_parsed(col: Column, dtype: pl.DataType, pair: tuple[str, str] | None) 
         text = source if dtype == pl.String else source.cast(pl.String)
         return text.str.strip_chars().replace("", None)
     if isinstance(dtype, _NATIVE[col.type]):
-        return source.cast(_POLARS_TYPES[col.type])
+        typed = source.cast(_POLARS_TYPES[col.type])
+        # NaN and inf are no numbers: null here, so the exact path reports them.
+        return pl.when(typed.is_finite()).then(typed) if col.type is ColumnType.float else typed
     text = source if dtype == pl.String else source.cast(pl.String)
     if col.type is ColumnType.boolean:
         if pair is not None:

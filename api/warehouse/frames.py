@@ -42,6 +42,10 @@ def read_release(
     if not isinstance(raw, PsycopgConnection):
         raise TypeError("COPY needs a psycopg 3 connection")
     buffer = io.BytesIO()
+    with raw.cursor() as cursor:
+        # Whatever the server's defaults: ISO dates, floats that read back exactly.
+        cursor.execute("SET LOCAL DateStyle = 'ISO'")
+        cursor.execute("SET LOCAL extra_float_digits = 3")
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for chunk in copy:
             buffer.write(chunk)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Mapping
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api.db.models import DatasetRelease
@@ -18,21 +20,43 @@ def resolve_release(session: Session, contract: str, release_id: int | None) -> 
 
     Superseded releases stay readable: an analysis can be reproduced on the data it used.
     """
-    query = select(DatasetRelease).where(DatasetRelease.contract == contract)
+    found = resolve_releases(session, {contract: release_id})[contract]
+    if found is None:
+        raise missing(contract, release_id)
+    return found
+
+
+def resolve_releases(
+    session: Session, wanted: Mapping[str, int | None]
+) -> dict[str, DatasetRelease | None]:
+    """Several datasets' releases (asked for, or active) in one query; None where missing."""
+    asked = {contract: i for contract, i in wanted.items() if i is not None}
+    active = [contract for contract, i in wanted.items() if i is None]
+    rows = session.scalars(
+        select(DatasetRelease).where(
+            DatasetRelease.contract.in_(list(wanted)),
+            or_(
+                DatasetRelease.id.in_(list(asked.values())),
+                DatasetRelease.contract.in_(active) & (DatasetRelease.status == "active"),
+            ),
+        )
+    ).all()
+    found: dict[str, DatasetRelease | None] = dict.fromkeys(wanted)
+    for row in rows:
+        if asked.get(row.contract, row.id) == row.id:
+            found[row.contract] = row
+    return found
+
+
+def missing(contract: str, release_id: int | None) -> NoReleaseError:
+    """The 404 for a release that is not there."""
     if release_id is None:
-        query = query.where(DatasetRelease.status == "active")
-    else:
-        query = query.where(DatasetRelease.id == release_id)
-    found = session.scalars(query).first()
-    if found is not None:
-        return found
-    if release_id is None:
-        raise NoReleaseError(
+        return NoReleaseError(
             f"{contract} has no active release; load one with `sepakat ingest {contract} FILE` "
             f"or POST /api/v1/datasets/{contract}/releases.",
             contract=contract,
         )
-    raise NoReleaseError(
+    return NoReleaseError(
         f"{contract} has no release {release_id}; GET /api/v1/datasets/{contract}/releases "
         "lists them.",
         contract=contract,

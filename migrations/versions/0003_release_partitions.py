@@ -65,7 +65,11 @@ def _drop_keys(table: str) -> None:
     """Free the key and index names for the table that replaces this one."""
     conn = op.get_bind()
     constraints = conn.scalars(
-        sa.text("SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass)"),
+        # Keys only: from Postgres 18 on, NOT NULL constraints are listed here too.
+        sa.text(
+            "SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) "
+            "AND contype IN ('p', 'f', 'u')"
+        ),
         {"t": table},
     ).all()
     for name in constraints:

@@ -201,14 +201,35 @@ def test_errors_name_what_is_wrong(api: httpx.Client, releases: dict[str, int]) 
     assert missing.json()["code"] == "release_not_found"
     bad_by = api.get("/poverty", params={"by": "colour"})
     assert bad_by.status_code == 422
-    assert "colour" in bad_by.json()["message"]
+    assert bad_by.json()["details"]["errors"][0]["parameter"] == "by.0"  # the first value
     national_parent = api.get("/poverty", params={"level": "national", "parent": "32"})
     assert national_parent.status_code == 422
     unknown = api.get("/indicators/no_such_indicator")
     assert unknown.status_code == 404
+    both = api.get("/poverty", params={"level": "regency", "parent": "32", "region": "33.01"})
+    assert both.status_code == 422
+    fine_grained = api.get("/poverty", params={"level": "regency", "by": "exp_per_capita"})
+    assert fine_grained.status_code == 422  # a cell per household would publish records
+    assert "head_work_sector" in fine_grained.json()["details"]["errors"][0]["message"]
+    earlier_persons = api.get(
+        "/indicators/" + _person_indicator(api), params={"release": releases["own_lines"]}
+    )
+    assert earlier_persons.status_code == 422
+    assert earlier_persons.json()["details"]["parameter"] == "person_release"
     not_a_kab = api.get("/poverty", params={"level": "regency", "region": "32"})
     assert not_a_kab.status_code == 422
     assert not_a_kab.json()["details"]["parameter"] == "region"
+
+
+def _person_indicator(api: httpx.Client) -> str:
+    entries = api.get("/catalogue").json()["indicators"]
+    return str(next(i["code"] for i in entries if i["unit"] == "person"))
+
+
+def test_a_person_indicator_pairs_the_releases(api: httpx.Client, releases: dict[str, int]) -> None:
+    code = _person_indicator(api)
+    answer = api.get(f"/indicators/{code}").json()
+    assert {r["contract"] for r in answer["releases"]} == {"susenas_household", "susenas_person"}
 
 
 def test_a_new_release_is_a_new_answer(
@@ -224,6 +245,10 @@ def test_a_new_release_is_a_new_answer(
         after = api.get("/poverty").json()
         assert after["releases"][0]["id"] == new_id
         assert after["items"][0]["p0"] < before["items"][0]["p0"]
+        # The earlier answer, asked for by release, says its release is no longer active.
+        earlier = api.get("/poverty", params={"release": before["releases"][0]["id"]}).json()
+        assert earlier["releases"][0]["status"] == "superseded"
+        assert earlier["items"] == before["items"]
     finally:
         with engine.begin() as conn:  # give the other tests their release back
             conn.execute(

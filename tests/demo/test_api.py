@@ -36,6 +36,10 @@ def test_published_values_carry_their_source(api: httpx.Client) -> None:
     assert national["items"]
     assert all(v["region_code"] == "00" for v in national["items"])
     assert national["items"][0]["region_name"]
+    # Bare digits are Kemendagri here, as the values are: 92 is Papua Barat, not BPS 92.
+    papua_barat = api.get("/indicator-values", params={"region": "92", "limit": 5}).json()
+    assert papua_barat["items"]
+    assert {v["region_name"] for v in papua_barat["items"]} == {"Papua Barat"}
 
 
 def test_values_as_a_file(api: httpx.Client) -> None:

@@ -9,7 +9,7 @@ import polars as pl
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
-from api.demo.cli import DEMO_SEED, first_start
+from api.demo.cli import DEMO_SEED, LOADED_MARK, demo_pending, first_start
 from api.demo.load import EntryResult, load_folder
 from api.demo.manifest import Manifest
 from api.demo.scales import ScaleName
@@ -146,15 +146,22 @@ def test_published_values_keep_their_origin_and_flags(
 
 def test_first_start_generates_and_loads_once(fresh_database_url: URL, tmp_path: Path) -> None:
     """What `sepakat serve` does on an empty warehouse, at the tiny scale."""
+    folder = tmp_path / f"demo-tiny-s{DEMO_SEED}"
     engine = create_engine(fresh_database_url)
     try:
+        assert demo_pending(False, tmp_path, ScaleName.tiny)  # nothing loaded yet
         first_start(engine, tmp_path, ScaleName.tiny)
-        manifest = Manifest.read(tmp_path / f"demo-tiny-s{DEMO_SEED}")
+        manifest = Manifest.read(folder)
         releases = _query(engine, "SELECT contract, status FROM dataset_release")
         assert releases.height == len(manifest.entries)
-        first = (tmp_path / f"demo-tiny-s{DEMO_SEED}" / "manifest.json").stat().st_mtime_ns
-        first_start(engine, tmp_path, ScaleName.tiny)  # files kept, nothing loaded twice
+        assert not demo_pending(True, tmp_path, ScaleName.tiny)
+        # A load that was interrupted (no mark) is resumed; loaded files are skipped.
+        (folder / LOADED_MARK).unlink()
+        assert demo_pending(True, tmp_path, ScaleName.tiny)
+        generated = (folder / "manifest.json").stat().st_mtime_ns
+        first_start(engine, tmp_path, ScaleName.tiny)
         assert _query(engine, "SELECT id FROM dataset_release").height == releases.height
-        assert (tmp_path / f"demo-tiny-s{DEMO_SEED}" / "manifest.json").stat().st_mtime_ns == first
+        assert (folder / "manifest.json").stat().st_mtime_ns == generated  # not generated again
+        assert not demo_pending(True, tmp_path, ScaleName.tiny)
     finally:
         engine.dispose()

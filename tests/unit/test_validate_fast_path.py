@@ -116,3 +116,22 @@ def test_boolean_spelled_outside_the_first_values_pair_is_not_read_as_false() ->
     batch = _batch("dtks_household").with_columns(pl.Series(column, ["1", "ya", "0", "1", "true"]))
     typed = validate_batch(contract, batch, {}, ViolationCollector())
     assert typed[column].to_list() == [True, True, False, True, True]
+
+
+def test_typed_nan_and_inf_are_refused_and_float32_keeps_its_decimal() -> None:
+    contract = all_contracts()["poverty_line"]
+    batch = pl.DataFrame(
+        {
+            ROW_COLUMN: [2, 3, 4],
+            "kab_code": ["3301", "3302", "3303"],
+            "urban": [1, 1, 1],
+            "year": [2024, 2024, 2024],
+            "poverty_line": [500_000.5, float("nan"), float("inf")],
+            "food_poverty_line": pl.Series([400_000.1, 400_000.2, 400_000.3], dtype=pl.Float32),
+        }
+    )
+    collector = ViolationCollector()
+    typed = validate_batch(contract, batch, {}, collector)
+    found = [(v.rule, v.column, v.count, [e.row for e in v.examples]) for v in collector.violations]
+    assert found == [("type", "poverty_line", 2, [3, 4])]
+    assert typed["food_poverty_line"].to_list() == [400_000.1, 400_000.2, 400_000.3]
