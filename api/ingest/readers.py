@@ -113,35 +113,50 @@ def read_batches(
     path: Path, fmt: FileFormat, batch_rows: int = BATCH_ROWS
 ) -> Iterator[pl.DataFrame]:
     """Batches of at most ``batch_rows`` rows with ROW_COLUMN (Int64)."""
-    if fmt is FileFormat.xlsx:
-        frame = _read_xlsx(path)
-        yield frame.with_row_index(ROW_COLUMN, offset=FIRST_DATA_ROW).with_columns(
+    if fmt is FileFormat.csv:
+        yield from _csv_frames(path, batch_rows)
+        return
+    frames = (
+        _parquet_frames(path, batch_rows) if fmt is FileFormat.parquet else iter([_read_xlsx(path)])
+    )
+    offset = FIRST_DATA_ROW
+    for frame in frames:
+        yield frame.with_row_index(ROW_COLUMN, offset=offset).with_columns(
             pl.col(ROW_COLUMN).cast(pl.Int64)
         )
-        return
-    kind = "CSV" if fmt is FileFormat.csv else "Parquet"
+        offset += frame.height
+
+
+def _csv_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Polars' CSV reader parses ahead on every core, which keeps the load fed."""
+    lazy = pl.scan_csv(
+        path,
+        infer_schema=False,
+        row_index_name=ROW_COLUMN,
+        row_index_offset=FIRST_DATA_ROW,
+        raise_if_empty=False,
+    )
     try:
-        for frame in _scan(path, fmt).collect_batches(chunk_size=batch_rows, maintain_order=True):
+        for frame in lazy.collect_batches(chunk_size=batch_rows, maintain_order=True):
             yield frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     except pl.exceptions.PolarsError as exc:
-        message = f"{path.name} is not a readable {kind}: {exc}"
-        raise IngestError("unreadable_file", message) from exc
+        raise IngestError("unreadable_file", f"{path.name} is not a readable CSV: {exc}") from exc
 
 
-def _scan(path: Path, fmt: FileFormat) -> pl.LazyFrame:
-    if fmt is FileFormat.csv:
-        return pl.scan_csv(
-            path,
-            infer_schema=False,
-            row_index_name=ROW_COLUMN,
-            row_index_offset=FIRST_DATA_ROW,
-            raise_if_empty=False,
-        )
-    lazy = pl.scan_parquet(path, row_index_name=ROW_COLUMN, row_index_offset=FIRST_DATA_ROW)
-    schema = lazy.collect_schema()
-    # Types the validator cannot take as they stand are read as their text.
-    foreign = [name for name, dtype in schema.items() if not isinstance(dtype, _TYPED)]
-    return lazy.with_columns(pl.col(foreign).cast(pl.String)) if foreign else lazy
+def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Row groups read when asked for (memory stays flat however long the file), in their
+    own types where the validator can take them; other types as their text."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        for record_batch in parquet.iter_batches(batch_size=batch_rows):
+            frame = pl.from_arrow(record_batch)
+            assert isinstance(frame, pl.DataFrame)
+            foreign = [n for n, dtype in frame.schema.items() if not isinstance(dtype, _TYPED)]
+            yield frame.with_columns(pl.col(foreign).cast(pl.String)) if foreign else frame
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc
 
 
 _TYPED = (
