@@ -173,6 +173,9 @@ def test_files_hold_the_same_rows(api: httpx.Client) -> None:
         io.BytesIO(api.get("/poverty", params={**params, "format": "parquet"}).content)
     )
     assert parquet["p0"].to_list() == [r["p0"] for r in items]
+    xlsx = api.get("/poverty", params={**params, "format": "xlsx"})
+    sheet = pl.read_excel(io.BytesIO(xlsx.content))
+    assert sheet["p0"].to_list() == pytest.approx([r["p0"] for r in items])
 
 
 def test_profile_and_indicators(api: httpx.Client) -> None:
