@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, TypeAdapter
 
 from api.analysis import places
@@ -119,18 +119,35 @@ class _Query:
     by: tuple[str, ...]
     lonely_psu: LonelyPsu
 
+    def domains(self) -> dict[str, Any]:
+        """The engine's arguments that choose the domains."""
+        return {
+            "levels": [self.level.value],
+            "breakdowns": self.by,
+            "regions": self.codes,
+            "lonely_psu": self.lonely_psu,
+        }
 
-def _query(
-    session: SessionDep,
-    level: MeasureLevel,
-    parent: str | None,
-    regions: list[str] | None,
-    by: list[Breakdown] | None,
-    lonely_psu: LonelyPsu,
-    system: CodeSystem | None,
-) -> _Query:
-    codes = places.scope(session, level, parent, regions or [], system)
-    return _Query(level, codes, tuple(b.value for b in by or ()), lonely_psu)
+
+@dataclass(frozen=True)
+class _Domains:
+    """The regions, breakdowns and variance policy every measures endpoint takes, as asked."""
+
+    level: LevelQuery = MeasureLevel.national
+    parent: ParentQuery = None
+    region: RegionsQuery = None
+    by: ByQuery = None
+    lonely_psu: LonelyQuery = LonelyPsu.fail
+    system: SystemQuery = None
+
+    def query(self, session: SessionDep) -> _Query:
+        """Resolved after the releases, so a missing release is the first thing said."""
+        codes = places.scope(session, self.level, self.parent, self.region or [], self.system)
+        by = tuple(b.value for b in self.by or ())
+        return _Query(self.level, codes, by, self.lonely_psu)
+
+
+DomainsDep = Annotated[_Domains, Depends()]
 
 
 Compute = Callable[[Survey, _Query], pl.DataFrame]
@@ -201,26 +218,18 @@ _ERRORS = error_responses(404, 422)
 )
 def poverty(
     session: SessionDep,
+    domains: DomainsDep,
     release: ReleaseQuery = None,
     poverty_line_release: LinesReleaseQuery = None,
-    level: LevelQuery = MeasureLevel.national,
-    parent: ParentQuery = None,
-    region: RegionsQuery = None,
-    by: ByQuery = None,
-    lonely_psu: LonelyQuery = LonelyPsu.fail,
-    system: SystemQuery = None,
     format: FormatQuery = TableFormat.json,
 ) -> Response:
     ids, infos = source_ids(session, Need.poverty, release, poverty_line_release)
-    query = _query(session, level, parent, region, by, lonely_psu, system)
+    query = domains.query(session)
 
     def compute(data: Survey, q: _Query) -> pl.DataFrame:
         return poverty_measures(
             data.sample,
-            levels=[q.level.value],
-            breakdowns=q.by,
-            regions=q.codes,
-            lonely_psu=q.lonely_psu,
+            **q.domains(),
         )
 
     return _respond(
@@ -233,7 +242,7 @@ def poverty(
         compute,
         PovertyRow,
         format,
-        f"poverty_{level.value}",
+        f"poverty_{query.level.value}",
     )
 
 
@@ -249,31 +258,23 @@ def poverty(
 )
 def poverty_profile_answer(
     session: SessionDep,
+    domains: DomainsDep,
     characteristic: Annotated[
         Breakdown,
         Query(description="head_work_sector, head_education, head_sex, hh_size_band, urban..."),
     ],
     release: ReleaseQuery = None,
     poverty_line_release: LinesReleaseQuery = None,
-    level: LevelQuery = MeasureLevel.national,
-    parent: ParentQuery = None,
-    region: RegionsQuery = None,
-    by: ByQuery = None,
-    lonely_psu: LonelyQuery = LonelyPsu.fail,
-    system: SystemQuery = None,
     format: FormatQuery = TableFormat.json,
 ) -> Response:
     ids, infos = source_ids(session, Need.poverty, release, poverty_line_release)
-    query = _query(session, level, parent, region, by, lonely_psu, system)
+    query = domains.query(session)
 
     def compute(data: Survey, q: _Query) -> pl.DataFrame:
         frame = poverty_profile(
             data.sample,
             characteristic.value,
-            levels=[q.level.value],
-            breakdowns=q.by,
-            regions=q.codes,
-            lonely_psu=q.lonely_psu,
+            **q.domains(),
         )
         return frame.rename({characteristic.value: "value"}).with_columns(
             pl.lit(characteristic.value).alias("characteristic"),
@@ -327,6 +328,7 @@ def catalogue_entry(code: Annotated[str, Path(max_length=63)]) -> Indicator:
 )
 def indicator(
     session: SessionDep,
+    domains: DomainsDep,
     code: Annotated[str, Path(max_length=63, description="Indicator code (see /catalogue).")],
     release: ReleaseQuery = None,
     person_release: Annotated[
@@ -337,12 +339,6 @@ def indicator(
             description="Susenas person release for person indicators; the active one.",
         ),
     ] = None,
-    level: LevelQuery = MeasureLevel.national,
-    parent: ParentQuery = None,
-    region: RegionsQuery = None,
-    by: ByQuery = None,
-    lonely_psu: LonelyQuery = LonelyPsu.fail,
-    system: SystemQuery = None,
     format: FormatQuery = TableFormat.json,
 ) -> Response:
     entry = load_catalogue().get(code)
@@ -354,17 +350,14 @@ def indicator(
         persons_release=person_release,
         with_persons=with_persons,
     )
-    query = _query(session, level, parent, region, by, lonely_psu, system)
+    query = domains.query(session)
 
     def compute(data: Survey, q: _Query) -> pl.DataFrame:
         return indicator_estimates(
             entry,
             data.sample,
             data.persons,
-            levels=[q.level.value],
-            breakdowns=q.by,
-            regions=q.codes,
-            lonely_psu=q.lonely_psu,
+            **q.domains(),
         )
 
     return _respond(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import polars as pl
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from api.analysis.memo import Memo
@@ -98,26 +97,21 @@ def survey(session: Session, need: Need, ids: SourceIds) -> Survey:
 
 def _read(session: Session, need: Need, ids: SourceIds) -> Survey:
     conn = session.connection()
-    households = _all_columns(conn, HOUSEHOLDS, ids.households)
+    households = read_release(conn, all_contracts()[HOUSEHOLDS], ids.households)
     used = [ids.households]
     lines = None
     own_lines = households.get_column("poverty_line").null_count() == 0
     if need is Need.poverty and ids.lines is not None and not own_lines:
-        lines = _all_columns(conn, LINES, ids.lines)
+        lines = read_release(conn, all_contracts()[LINES], ids.lines)
         used.append(ids.lines)
     sample = prepare_sample(
         households, welfare=True, poverty_line=need is Need.poverty, poverty_lines=lines
     )
     persons = None
     if ids.persons is not None:
-        persons = _all_columns(conn, PERSONS, ids.persons)
+        persons = read_release(conn, all_contracts()[PERSONS], ids.persons)
         used.append(ids.persons)
     return Survey(sample, persons, tuple(used))
-
-
-def _all_columns(conn: Connection, contract: str, release_id: int) -> pl.DataFrame:
-    found = all_contracts()[contract]
-    return read_release(conn, found, release_id, [c.name for c in found.columns])
 
 
 def _breakdown_columns() -> frozenset[str]:

@@ -17,6 +17,7 @@ import polars as pl
 from api.demo import sources
 from api.demo.frame import RegionFrame
 from api.demo.rng import Draws
+from api.ingest.contracts import all_contracts
 
 # Bidang (U.BB) and their relative weight in the draw.
 POVERTY_FIELDS = {
@@ -29,21 +30,7 @@ POVERTY_FIELDS = {
     "2.13": 1.5,
     "X.XX": 1.0,
 }
-COLUMNS = [
-    "region_code",
-    "fiscal_year",
-    "budget_stage",
-    "line_no",
-    "skpd_code",
-    "skpd_name",
-    "subkegiatan_code",
-    "subkegiatan_name",
-    "account_code",
-    "account_name",
-    "allocation",
-    "realisation",
-    "source_document",
-]
+COLUMNS = all_contracts()["apbd_line"].column_names
 SKPD = {
     "1.01": "Dinas Pendidikan",
     "1.02": "Dinas Kesehatan",

@@ -25,6 +25,7 @@ from api.demo.podes import NATIONAL_P0
 from api.demo.rng import Draws, normal_cdf, probit
 from api.demo.susenas import HOUSEHOLD_SIZES, members
 from api.demo.traits import housing, logistic, named, tilted
+from api.ingest.contracts import all_contracts
 
 # Registry families are a little larger than the average household.
 DTKS_SIZE_SHARES = [0.08, 0.16, 0.22, 0.24, 0.15, 0.08, 0.04, 0.02, 0.007, 0.003]
@@ -171,49 +172,7 @@ def _assets(draws: Draws, key: pl.Expr, poverty: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-HOUSEHOLD_COLUMNS = [
-    "hh_id",
-    "desa_code",
-    "release_year",
-    "welfare_decile",
-    "address",
-    "head_name",
-    "no_kk",
-    "hh_size",
-    "home_ownership",
-    "floor_area_m2",
-    "floor_material",
-    "wall_material",
-    "roof_material",
-    "drinking_water_source",
-    "lighting_source",
-    "installed_power",
-    "cooking_fuel",
-    "toilet_facility",
-    "toilet_type",
-    "feces_disposal",
-    "has_gas_cylinder",
-    "has_refrigerator",
-    "has_air_conditioner",
-    "has_water_heater",
-    "has_landline",
-    "has_television",
-    "has_gold",
-    "has_computer",
-    "has_motorcycle",
-    "has_bicycle",
-    "has_car",
-    "has_boat",
-    "has_motorboat",
-    "has_smartphone",
-    "has_land",
-    "has_house_elsewhere",
-    "receives_pkh",
-    "receives_bpnt",
-    "receives_blt",
-    "receives_pbi_jkn",
-    "receives_pip",
-]
+HOUSEHOLD_COLUMNS = all_contracts()["dtks_household"].column_names
 
 
 def release(draws: Draws, followed: pl.DataFrame, year: int, design: DtksDesign) -> pl.DataFrame:
@@ -256,27 +215,7 @@ def release(draws: Draws, followed: pl.DataFrame, year: int, design: DtksDesign)
     )
 
 
-PERSON_COLUMNS = [
-    "person_id",
-    "hh_id",
-    "nik",
-    "name",
-    "birth_date",
-    "birth_place",
-    "age",
-    "sex",
-    "relation_to_head",
-    "marital_status",
-    "school_participation",
-    "education_level",
-    "disability",
-    "chronic_disease",
-    "worked_last_week",
-    "employment_status",
-    "hours_worked",
-    "pbi_jkn",
-    "receives_pip",
-]
+PERSON_COLUMNS = all_contracts()["dtks_person"].column_names
 
 _DIPLOMA_TO_LEVEL = {2: 3, 3: 8, 4: 13, 5: 15, 6: 18, 7: 19, 8: 21}
 _ENROLLED_LEVEL = {1: 3, 2: 8, 3: 13, 4: 19}

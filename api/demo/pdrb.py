@@ -16,6 +16,7 @@ import polars as pl
 from api.demo import sources
 from api.demo.frame import RegionFrame
 from api.demo.rng import Draws
+from api.ingest.contracts import all_contracts
 
 SECTORS = [
     "A",
@@ -78,14 +79,7 @@ URBAN_SHARES = [
 GROWTH = {2019: 0.05, 2020: -0.02, 2021: 0.037, 2022: 0.053, 2023: 0.05, 2024: 0.05, 2025: 0.05}
 BASE_YEAR = 2021
 DEFLATOR_GROWTH = 0.035
-COLUMNS = [
-    "region_code",
-    "year",
-    "sector",
-    "current_prices",
-    "constant_prices_2010",
-    "figure_status",
-]
+COLUMNS = all_contracts()["pdrb"].column_names
 
 
 def _level(year: int) -> float:

@@ -11,6 +11,7 @@ import polars as pl
 
 from api.demo.rng import Draws, normal_cdf, probit
 from api.demo.traits import logistic, tilted
+from api.ingest.contracts import all_contracts
 
 NATIONAL_P0 = 0.10  # about March 2021; centres the desa poverty score
 IMPROVEMENT_PER_YEAR = 0.05  # latent SD a year by which facilities improve
@@ -127,47 +128,7 @@ def village_items(draws: Draws, year: int) -> dict[str, pl.Expr]:
     }
 
 
-PODES_COLUMNS = [
-    "desa_code",
-    "year",
-    "desa_name",
-    "government_status",
-    "families_pln",
-    "families_non_pln",
-    "families_no_electricity",
-    "pln_share",
-    "drinking_water_source",
-    "toilet_facility",
-    "transport_access",
-    "road_surface",
-    "car_access",
-    "primary_school_count",
-    "primary_school_distance_km",
-    "junior_secondary_school_count",
-    "junior_secondary_school_distance_km",
-    "senior_secondary_school_count",
-    "hospital_count",
-    "puskesmas_count",
-    "puskesmas_distance_km",
-    "pustu_count",
-    "poskesdes_count",
-    "midwife_practice_count",
-    "posyandu_count",
-    "market_count",
-    "bank_count",
-    "bumdes_units",
-    "main_income_sector",
-    "cellular_signal",
-    "internet_signal",
-    "flood",
-    "flash_flood",
-    "landslide",
-    "earthquake",
-    "forest_fire",
-    "drought",
-    "early_warning_system",
-    "malnutrition_cases",
-]
+PODES_COLUMNS = all_contracts()["podes_village"].column_names
 
 
 def podes_file(draws: Draws, facts: pl.DataFrame, year: int) -> pl.DataFrame:

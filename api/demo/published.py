@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from api.demo import sources
+from api.ingest.contracts import all_contracts
 
 
 @dataclass(frozen=True)
@@ -86,22 +87,7 @@ CATALOGUE: dict[str, Indicator] = {
     "jumlah_penduduk": Indicator("orang", "Jumlah penduduk menurut data kependudukan"),
 }
 
-COLUMNS = [
-    "indicator_code",
-    "region_code",
-    "year",
-    "breakdown",
-    "value",
-    "unit",
-    "source",
-    "formula",
-    "submitted_by",
-    "reviewer",
-    "review_status",
-    "reviewed_at",
-    "review_note",
-    "origin",
-]
+COLUMNS = all_contracts()["indicator_values"].column_names
 
 PAPUA_SPLIT_NOTE = (
     "Papua (91) dan Papua Barat (92) sebelum pemekaran 2022 mencakup wilayah yang kini "

@@ -16,31 +16,14 @@ from api.demo import sources
 from api.demo.frame import RegionFrame
 from api.demo.rng import Draws
 from api.demo.traits import diploma, logistic, sector
+from api.ingest.contracts import all_contracts
 
 WORKING_AGE_SHARE = 0.70
 PSU_SIZE = 10
 _KBLI = {1: "A", 2: "B", 3: "C", 4: "D", 5: "F", 6: "G", 7: "H", 8: "K", 9: "P"}
 _INFORMAL_STATUS = (1, 2, 5, 6, 7)
 
-COLUMNS = [
-    "person_id",
-    "prov_code",
-    "kab_code",
-    "urban",
-    "strata",
-    "psu",
-    "weight",
-    "year",
-    "age",
-    "sex",
-    "highest_diploma",
-    "labour_force_status",
-    "sector",
-    "sector_kbli",
-    "employment_status",
-    "informal",
-    "hours_worked",
-]
+COLUMNS = all_contracts()["sakernas_person"].column_names
 
 
 def kab_rates(frame: RegionFrame, folder: Path = sources.PUBLISHED_DIR) -> pl.DataFrame:

@@ -33,6 +33,7 @@ from api.demo.traits import (
     sector,
     tilted,
 )
+from api.ingest.contracts import all_contracts
 
 POPULATION_YEAR = 2025
 POPULATION_GROWTH = 0.011  # a year; synthetic back-projection of the 2025 population
@@ -199,36 +200,7 @@ def households(
     )
 
 
-HOUSEHOLD_COLUMNS = [
-    "hh_id",
-    "prov_code",
-    "kab_code",
-    "urban",
-    "strata",
-    "psu",
-    "weight",
-    "hh_size",
-    "exp_per_capita",
-    "poverty_line",
-    "year",
-    "home_ownership",
-    "floor_area_m2",
-    "floor_material",
-    "wall_material",
-    "roof_material",
-    "drinking_water_source",
-    "toilet_facility",
-    "toilet_type",
-    "feces_disposal",
-    "lighting_source",
-    "receives_pkh",
-    "receives_bpnt",
-    "receives_pip",
-    "receives_pbi_jkn",
-    "head_sex",
-    "head_education",
-    "head_work_sector",
-]
+HOUSEHOLD_COLUMNS = all_contracts()["susenas_household"].column_names
 
 
 def _calibrate(rows: pl.DataFrame) -> pl.DataFrame:
@@ -274,23 +246,7 @@ def persons(draws: Draws, homes: pl.DataFrame) -> pl.DataFrame:
     return members(draws, base, key, "susenas").select(PERSON_COLUMNS)
 
 
-PERSON_COLUMNS = [
-    "hh_id",
-    "person_no",
-    "age",
-    "sex",
-    "relation_to_head",
-    "person_weight",
-    "school_participation",
-    "school_level",
-    "highest_diploma",
-    "literate",
-    "worked_last_week",
-    "work_sector",
-    "health_insurance",
-    "birth_certificate",
-    "disability",
-]
+PERSON_COLUMNS = all_contracts()["susenas_person"].column_names
 
 
 def members(

@@ -14,21 +14,9 @@ import polars as pl
 
 from api.demo import sources
 from api.demo.frame import RegionFrame
+from api.ingest.contracts import all_contracts
 
-COLUMNS = [
-    "indicator_code",
-    "region_code",
-    "plan",
-    "plan_period",
-    "target_year",
-    "target_value",
-    "lower_bound",
-    "upper_bound",
-    "baseline_year",
-    "baseline_value",
-    "document_reference",
-    "origin",
-]
+COLUMNS = all_contracts()["targets"].column_names
 RPJMN = "Perpres 18/2020 tentang RPJMN 2020-2024, Lampiran I (sasaran makro 2024)"
 SYNTHETIC_RPJMD = "SINTETIS: contoh target RPJMD untuk demo, bukan dokumen daerah yang nyata"
 

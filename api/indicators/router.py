@@ -95,8 +95,7 @@ def list_values(
 ) -> IndicatorValuePage | Response:
     found = resolve_release(session, CONTRACT, release)
     contract = all_contracts()[CONTRACT]
-    columns = [c.name for c in contract.columns]
-    frame = read_release(session.connection(), contract, found.id, columns).with_columns(
+    frame = read_release(session.connection(), contract, found.id).with_columns(
         pl.col("origin").fill_null(Origin.regional.value)  # the contract: empty is regional
     )
     if indicator is not None:

@@ -111,7 +111,7 @@ class Contract(BaseModel):
 
     @model_validator(mode="after")
     def _names_exist(self) -> Contract:
-        names = [c.name for c in self.columns]
+        names = self.column_names
         if len(set(names)) != len(names):
             raise ValueError(f"contract {self.name}: duplicate column names")
         known = set(names)
@@ -131,6 +131,11 @@ class Contract(BaseModel):
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        """The columns in contract order: the order of a contract file and its table."""
+        return [c.name for c in self.columns]
 
     @property
     def table(self) -> str:

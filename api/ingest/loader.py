@@ -78,12 +78,12 @@ def load_file(
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
         _refuse_identical(conn, contract, fingerprint.checksum)
-        vintage = _vintage(conn, request.vintage)
+        vintage, earlier = _vintage(conn, request.vintage)
         release_id = _new_release(
             conn, request, file_name, fmt, fingerprint.checksum, path.stat().st_size, vintage
         )
         source = _Source(request.path, fmt, mapping, fingerprint.rows)
-        regions = _region_checks(conn, contract, None if vintage == _current(conn) else vintage)
+        regions = _region_checks(conn, contract, earlier)
         rows = _copy_batches(conn, contract, source, release_id, regions, collector, progress)
         if collector:
             conn.rollback()
@@ -155,22 +155,20 @@ def _refuse_identical(conn: Connection, contract: Contract, digest: str) -> None
         )
 
 
-def _current(conn: Connection) -> int:
-    return int(conn.scalar(select(func.max(CodeVintage.vintage))) or 0)
-
-
-def _vintage(conn: Connection, asked: int | None) -> int:
-    """The code-list edition the load checks Kemendagri codes against."""
-    if asked is None:
-        return _current(conn)
+def _vintage(conn: Connection, asked: int | None) -> tuple[int, int | None]:
+    """The code-list edition the load checks Kemendagri codes against, and the same edition
+    when it is an earlier one than the current list (None: the region table itself)."""
     known = list(conn.scalars(select(CodeVintage.vintage).order_by(CodeVintage.vintage)))
+    current = known[-1] if known else 0
+    if asked is None or asked == current:
+        return current, None
     if asked not in known:
         editions = ", ".join(str(v) for v in known)
         raise IngestError(
             "unknown_vintage",
             f"There is no {asked} edition of the Kemendagri code list; known editions: {editions}.",
         )
-    return asked
+    return asked, asked
 
 
 def _new_release(

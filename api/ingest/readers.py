@@ -145,7 +145,7 @@ def _csv_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
 
 def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
     """Row groups read when asked for (memory stays flat however long the file), in their
-    own types where the validator can take them; other types as their text."""
+    own types: the validator takes fitting ones as they are and reads the rest as text."""
     import pyarrow.parquet as pq
 
     try:
@@ -153,27 +153,9 @@ def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
         for record_batch in parquet.iter_batches(batch_size=batch_rows):
             frame = pl.from_arrow(record_batch)
             assert isinstance(frame, pl.DataFrame)
-            foreign = [n for n, dtype in frame.schema.items() if not isinstance(dtype, _TYPED)]
-            yield frame.with_columns(pl.col(foreign).cast(pl.String)) if foreign else frame
+            yield frame
     except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
         raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc
-
-
-_TYPED = (
-    pl.String,
-    pl.Boolean,
-    pl.Date,
-    pl.Float32,
-    pl.Float64,
-    pl.Int8,
-    pl.Int16,
-    pl.Int32,
-    pl.Int64,
-    pl.UInt8,
-    pl.UInt16,
-    pl.UInt32,
-    pl.UInt64,
-)
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:

@@ -201,7 +201,7 @@ def validate_batch(
     absent = [c for c in contract.columns if c.name not in batch.columns]
     return fast.with_columns(
         *(pl.lit(None, dtype=_POLARS_TYPES[c.type]).alias(c.name) for c in absent)
-    ).select(c.name for c in contract.columns)
+    ).select(contract.column_names)
 
 
 # The spelling pairs a clean boolean column uses; the first value tells which one.
@@ -224,19 +224,12 @@ def _boolean_pairs(present: list[Column], batch: pl.DataFrame) -> dict[str, tupl
     return pairs
 
 
+_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
+# Source types taken as they stand. Float32 is read through its text, as the exact path
+# does, so 0.1f stays 0.1; UInt64 may overflow Int64 and goes through text too.
 _NATIVE: dict[ColumnType, tuple[type[pl.DataType], ...]] = {
-    ColumnType.integer: (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32),
-    # Float32 is read through its text, as the exact path does: 0.1f stays 0.1.
-    ColumnType.float: (
-        pl.Float64,
-        pl.Int8,
-        pl.Int16,
-        pl.Int32,
-        pl.Int64,
-        pl.UInt8,
-        pl.UInt16,
-        pl.UInt32,
-    ),
+    ColumnType.integer: _INTEGERS,
+    ColumnType.float: (pl.Float64, *_INTEGERS),
     ColumnType.boolean: (pl.Boolean,),
     ColumnType.date: (pl.Date,),
 }

@@ -6,6 +6,7 @@ The rows are those the API returns for the same data: the same functions compute
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -124,6 +125,15 @@ def _fail(exc: Exception) -> typer.Exit:
 _READ_ERRORS = (pl.exceptions.PolarsError, OSError)
 
 
+def _answer(compute: Callable[[], pl.DataFrame], fmt: OutputFormat, output: Path | None) -> None:
+    """Compute and print or write the rows; a bad file or input exits 2 with the message."""
+    try:
+        frame = compute()
+    except (ApiError, *_READ_ERRORS) as exc:
+        raise _fail(exc) from exc
+    _emit(frame, fmt, output)
+
+
 @measures_app.command("poverty")
 def poverty(
     file: FileArg,
@@ -135,17 +145,17 @@ def poverty(
 ) -> None:
     """P0, P1, P2, Watts, number of poor with SE/CI/RSE/flag; Gini, deciles; one row per domain."""
     levels, breakdowns = split_by(by)
-    try:
-        frame = poverty_measures(
+    _answer(
+        lambda: poverty_measures(
             read_table(file),
             levels=levels,
             breakdowns=breakdowns,
             poverty_lines=read_table(poverty_lines) if poverty_lines else None,
             lonely_psu=lonely_psu,
-        )
-    except (ApiError, *_READ_ERRORS) as exc:
-        raise _fail(exc) from exc
-    _emit(frame, fmt, output)
+        ),
+        fmt,
+        output,
+    )
 
 
 @measures_app.command("profile")
@@ -163,18 +173,18 @@ def profile(
 ) -> None:
     """People by welfare band (very poor, poor, near poor, non-poor) and a characteristic."""
     levels, breakdowns = split_by(by)
-    try:
-        frame = poverty_profile(
+    _answer(
+        lambda: poverty_profile(
             read_table(file),
             characteristic,
             levels=levels,
             breakdowns=breakdowns,
             poverty_lines=read_table(poverty_lines) if poverty_lines else None,
             lonely_psu=lonely_psu,
-        )
-    except (ApiError, *_READ_ERRORS) as exc:
-        raise _fail(exc) from exc
-    _emit(frame, fmt, output)
+        ),
+        fmt,
+        output,
+    )
 
 
 @measures_app.command("indicator")
@@ -197,18 +207,18 @@ def indicator(
 ) -> None:
     """One catalogue indicator (a weighted share) with SE/CI/RSE/flag; one row per domain."""
     levels, breakdowns = split_by(by)
-    try:
-        frame = indicator_estimates(
+    _answer(
+        lambda: indicator_estimates(
             load_catalogue().get(code),
             read_table(file),
             read_table(persons) if persons else None,
             levels=levels,
             breakdowns=breakdowns,
             lonely_psu=lonely_psu,
-        )
-    except (ApiError, *_READ_ERRORS) as exc:
-        raise _fail(exc) from exc
-    _emit(frame, fmt, output)
+        ),
+        fmt,
+        output,
+    )
 
 
 @measures_app.command("catalogue")

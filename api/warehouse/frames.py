@@ -25,10 +25,11 @@ _READ_TYPES: dict[ColumnType, type[pl.DataType]] = {
 
 
 def read_release(
-    conn: Connection, contract: Contract, release_id: int, columns: list[str]
+    conn: Connection, contract: Contract, release_id: int, columns: list[str] | None = None
 ) -> pl.DataFrame:
-    """The ``columns`` of one release, typed as the contract says."""
-    unknown = [c for c in columns if c not in {col.name for col in contract.columns}]
+    """The ``columns`` (default: all) of one release, typed as the contract says."""
+    columns = columns or contract.column_names
+    unknown = [c for c in columns if c not in contract.column_names]
     if unknown:
         raise ValueError(f"{contract.name} has no column {', '.join(unknown)}")
     types = {c: contract.column(c).type for c in columns}
