@@ -25,6 +25,7 @@ from api.errors import ApiError
 from api.ingest.contracts import all_contracts
 from api.ingest.jobs import create_job, mark_interrupted, run_job
 from api.ingest.loader import LoadRequest
+from api.ingest.parts import drop_all_orphans
 from api.ingest.report import Report
 from api.measures.cli import measures_app
 from api.regions import reference
@@ -57,6 +58,7 @@ def _prepare(db: Database, *, load_reference: bool, force: bool = False) -> None
     with console.status("Migrating the database..."):
         upgrade(db.engine)
     interrupted = mark_interrupted(db.engine)
+    drop_all_orphans(db.engine)  # what loads that died after copying left, unseen by readers
     if interrupted:
         console.print(
             f"[yellow]{interrupted} load(s) were interrupted earlier; nothing of "

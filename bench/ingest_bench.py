@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -276,12 +277,13 @@ class Timers:
 
 def _instrument(timers: Timers) -> None:
     """Time the load's phases by wrapping the functions ``load_file`` looks up at call time."""
-    from api.ingest import loader, readers
+    from api.ingest import loader, parts, readers
 
     patches: list[tuple[object, str, str]] = [
         (readers, "fingerprint", "checksum + count rows"),
         (loader, "validate_batch", "validate"),
-        (loader, "copy_frame", "copy"),
+        (parts, "copy_frame", "copy"),
+        (parts._Stream, "_build_indexes", "index"),
         (loader, "duplicate_keys", "key checks"),
         (loader, "missing_references", "key checks"),
         # copy_frame's CSV encoding, to split the COPY into encoding and sending + server work.
@@ -301,7 +303,10 @@ def _child_e2e(path: Path, url: str) -> dict[str, Any]:
     timers = Timers()
     _instrument(timers)
     contract = all_contracts()[CONTRACT]
-    engine = create_engine(url, pool_size=1, max_overflow=0)
+    from api.ingest.parts import COPY_STREAMS
+
+    # The load's own connection and one per COPY stream.
+    engine = create_engine(url, pool_size=1 + COPY_STREAMS, max_overflow=0)
     with engine.connect() as conn:  # the pool hands this connection to load_file
         backend = int(conn.scalar(text("SELECT pg_backend_pid()")) or 0)
     rss_before = _rss_mb()
@@ -321,14 +326,19 @@ def _child_e2e(path: Path, url: str) -> dict[str, Any]:
     if not result.report.ok or result.release_id is None:
         raise SystemExit(f"load refused: {result.report.errors[:3]}")
     phases = dict(timers.seconds)
-    # The COPY runs in a worker thread, overlapping reading and validation: its phases are
-    # shown, but the rest of the wall time is what the main thread did or waited for.
+    # The COPY streams run in worker threads, overlapping reading and validation: their
+    # phases are shown (summed over the streams), but the rest of the wall time is what the
+    # main thread did or waited for.
     copy_seconds = phases.pop("copy", 0.0)
     encode = phases.pop("copy: encode CSV", 0.0)
+    index = phases.pop("index", 0.0)
     main_thread = sum(phases.values())
-    phases["other (rename, keys, waiting for COPY, commit)"] = seconds - main_thread
-    phases["copy, in parallel: encode CSV"] = encode
-    phases["copy, in parallel: send + server"] = copy_seconds - encode
+    phases["other (rename, keys, waiting for COPY and indexes, attach, commit)"] = (
+        seconds - main_thread
+    )
+    phases["streams, in parallel: encode CSV"] = encode
+    phases["streams, in parallel: send + server"] = copy_seconds - encode
+    phases["streams, in parallel: build indexes"] = index
     return {
         "rows": result.report.rows_read,
         "stored_rows": stored,
@@ -344,7 +354,7 @@ def _child_validation(mode: str, path: Path, url: str) -> dict[str, Any]:
 
     from api.ingest import readers
     from api.ingest.contracts import all_contracts
-    from api.ingest.loader import _region_checks
+    from api.ingest.loader import _region_checks, _Source
     from api.ingest.readers import ROW_COLUMN
     from api.ingest.report import ViolationCollector
     from api.ingest.validate import map_header, validate_batch
@@ -356,13 +366,15 @@ def _child_validation(mode: str, path: Path, url: str) -> dict[str, Any]:
     engine.dispose()
     fmt = readers.sniff(path)
     mapping = map_header(contract, readers.header(path, fmt))
+    # A CSV's number columns are parsed by the reader, as a load's first pass does.
+    types = _Source.of(contract, path, fmt, mapping, None).types
     collector = ViolationCollector()
     timers = Timers()
     read = timers.wrap_iter("read", readers.read_batches)
     validate = timers.wrap("validate", validate_batch)
 
     def batches() -> Iterator[pl.DataFrame]:
-        for raw in read(path, fmt):
+        for raw in read(path, fmt, readers.BATCH_ROWS, types):
             yield raw.rename(mapping.rename).select(ROW_COLUMN, *mapping.rename.values())
 
     rows = 0
@@ -399,10 +411,36 @@ def _child_validation(mode: str, path: Path, url: str) -> dict[str, Any]:
     return {"rows": rows, "seconds": seconds, "phases": phases, "rss_before_mb": rss_before}
 
 
+class _MemorySampler(threading.Thread):
+    """Peaks of this process's anonymous and file-backed resident memory, sampled every
+    20 ms. VmHWM adds both up; a memory-mapped input file's pages are file-backed: the kernel
+    drops them under pressure, unlike the heap."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peaks = {"RssAnon": 0.0, "RssFile": 0.0}
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(0.02):
+            for name in self.peaks:
+                self.peaks[name] = max(self.peaks[name], _rss_mb(name))
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self.join()
+        return self.peaks
+
+
 def child(mode: str, path: Path, url: str) -> None:
+    sampler = _MemorySampler()
+    sampler.start()
     result = _child_e2e(path, url) if mode == "e2e" else _child_validation(mode, path, url)
+    peaks = sampler.stop()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result |= {
+        "peak_anon_mb": peaks["RssAnon"],
+        "peak_file_mb": peaks["RssFile"],
         # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork + exec
         # (the parent's RSS at spawn time would be the floor); VmHWM is this process's own peak.
         "peak_rss_mb": _rss_mb("VmHWM"),
@@ -603,6 +641,8 @@ def measure(cluster: Cluster, mode: str, path: Path, fmt: str, rows: int, idle: 
             "pg_backend_hwm_mb",
             "rss_before_mb",
             "ru_maxrss_mb",
+            "peak_anon_mb",
+            "peak_file_mb",
             "polars_threads",
         )
         if k in out
@@ -698,14 +738,20 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
         )
     e2e = [k for k in keys if k[0] == "e2e"]
     for fmt in dict.fromkeys(k[1] for k in e2e):
-        peaks = {k[2]: _median_run(groups[k]).peak_rss_mb for k in e2e if k[1] == fmt}
-        if len(peaks) > 1:
-            (small, low), (large, high) = min(peaks.items()), max(peaks.items())
-            per_m = (high - low) / ((large - small) / 1e6)
-            out.append(
-                f"\nPeak RSS end to end, {fmt}: {low:,.0f} MB at {_fmt_rows(small)} rows, "
-                f"{high:,.0f} MB at {_fmt_rows(large)} rows ({per_m:+,.0f} MB per million rows)."
-            )
+        for label, of in (
+            ("Peak RSS", lambda r: r.peak_rss_mb),
+            ("of which anonymous (heap)", lambda r: r.extra.get("peak_anon_mb", 0.0)),
+            ("file-backed (mapped input)", lambda r: r.extra.get("peak_file_mb", 0.0)),
+        ):
+            peaks = {k[2]: of(_median_run(groups[k])) for k in e2e if k[1] == fmt}
+            if len(peaks) > 1:
+                (small, low), (large, high) = min(peaks.items()), max(peaks.items())
+                per_m = (high - low) / ((large - small) / 1e6)
+                out.append(
+                    f"\n{label} end to end, {fmt}: {low:,.0f} MB at {_fmt_rows(small)} rows, "
+                    f"{high:,.0f} MB at {_fmt_rows(large)} rows ({per_m:+,.0f} MB per million "
+                    "rows)."
+                )
     if e2e:
         names = list(dict.fromkeys(p for k in e2e for p in _median_run(groups[k]).phases))
         out += [

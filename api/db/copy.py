@@ -9,16 +9,41 @@ import polars as pl
 from psycopg import Connection as PsycopgConnection
 from sqlalchemy import Connection
 
+# COPY's text format: tab-separated, \N for null, and these characters escaped in text. It
+# costs Postgres less to parse than CSV, and Polars less to write (no quoting decisions).
+_SPECIAL = ["\\", "\t", "\n", "\r"]
+_ESCAPED = ["\\\\", "\\t", "\\n", "\\r"]
 
-def copy_frame(conn: Connection, table: str, frame: pl.DataFrame) -> int:
-    """COPY ``frame`` into ``table`` (columns by name) inside the caller's transaction."""
+
+def copy_frame(conn: Connection, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
+    """COPY ``frame`` into ``table`` (columns by name) inside the caller's transaction.
+
+    ``freeze`` writes the rows already frozen, which spares every later reader setting hint
+    bits on each page; Postgres allows it only into a table created in this transaction.
+    """
     raw = conn.connection.driver_connection
     if not isinstance(raw, PsycopgConnection):
         raise TypeError("COPY needs a psycopg 3 connection")
     buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, null_value="")
+    _as_copy_text(frame).write_csv(
+        buffer, include_header=False, separator="\t", quote_style="never", null_value="\\N"
+    )
     columns = ", ".join(f'"{name}"' for name in frame.columns)
-    statement = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '')"
+    options = "FORMAT text" + (", FREEZE" if freeze else "")
+    statement = f"COPY {table} ({columns}) FROM STDIN WITH ({options})"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(buffer.getbuffer())  # no second copy of the payload
     return frame.height
+
+
+def _as_copy_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as COPY's text format wants it written: booleans as 1/0 (Postgres reads
+    them much faster than true/false), and the special characters in text escaped."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    special = "[" + "".join(_SPECIAL).replace("\\", "\\\\") + "]"
+    flagged = frame.select(pl.col(texts).str.contains(special).any()).row(0) if texts else ()
+    escape = [name for name, found in zip(texts, flagged, strict=True) if found]
+    return frame.with_columns(
+        pl.col(pl.Boolean).cast(pl.UInt8),
+        pl.col(escape).str.replace_many(_SPECIAL, _ESCAPED),
+    )

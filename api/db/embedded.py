@@ -16,6 +16,11 @@ from sqlalchemy.engine import URL
 
 POSTGRES_MAJOR = 16
 DATABASE_NAME = "sepakat"
+SETTINGS_FILE = "sepakat.conf"
+# The embedded server has no replicas and no WAL archive, so it keeps only the WAL crash
+# recovery needs: rows COPYed into a table created in the same transaction (every load does
+# that, see api/ingest/parts.py) are then written once, not twice.
+SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
 
 _log = logging.getLogger(__name__)
 
@@ -34,7 +39,11 @@ class EmbeddedPostgres:
                 pgdata,
                 cleanup_mode="delete" if delete_on_stop else "stop",
                 postgres_version=POSTGRES_MAJOR,
+                start=False,
             )
+            self._server.ensure_pgdata_inited()  # initdb on first use
+            _write_settings(pgdata)
+            self._server.start()
         self.pgdata = pgdata
         _log.info("embedded Postgres running in %s", pgdata)
 
@@ -66,3 +75,15 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         self._server.cleanup()
+
+
+def _write_settings(pgdata: Path) -> None:
+    """SETTINGS in a file of their own, included by postgresql.conf; rewritten at each start."""
+    lines = ["# Written by SEPAKAT at each start (api/db/embedded.py); edits are lost.\n"]
+    lines += [f"{name} = '{value}'\n" for name, value in SETTINGS.items()]
+    (pgdata / SETTINGS_FILE).write_text("".join(lines))
+    conf = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'"
+    if include not in conf.read_text():
+        with conf.open("a") as handle:
+            handle.write(f"\n{include}\n")

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
-import psycopg
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from api.db.copy import copy_frame
 from api.db.models import CodeVintage, DatasetRelease, Region, RegionCode
 from api.ingest import readers
-from api.ingest.contracts import Contract, all_contracts
+from api.ingest.contracts import ColumnType, Contract, all_contracts
+from api.ingest.parts import PartedCopy, drop_orphans, lock_dataset
 from api.ingest.readers import ROW_COLUMN, FileFormat
 from api.ingest.report import Example, IngestError, Report, ViolationCollector
-from api.ingest.tables import DATASET_TABLES, release_partition
+from api.ingest.tables import DATASET_TABLES
 from api.ingest.validate import (
     Mapping,
     RegionCheck,
@@ -75,16 +72,34 @@ def load_file(
     _header_violations(mapping, collector)
     if collector:
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
+    source = _Source.of(contract, path, fmt, mapping, fingerprint.rows)
+    try:
+        return _load(engine, request, source, fingerprint.checksum, collector, progress)
+    except BaseException:
+        _drop_left_parts(engine, contract)
+        raise
+
+
+def _load(
+    engine: Engine,
+    request: LoadRequest,
+    source: _Source,
+    checksum: str,
+    collector: ViolationCollector,
+    progress: Progress,
+) -> LoadResult:
+    contract, mapping = request.contract, source.mapping
+    file_name = request.file_name or request.path.name
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
-        _refuse_identical(conn, contract, fingerprint.checksum)
+        drop_orphans(conn, contract)
+        _refuse_identical(conn, contract, checksum)
         vintage, earlier = _vintage(conn, request.vintage)
-        release_id = _new_release(
-            conn, request, file_name, fmt, fingerprint.checksum, path.stat().st_size, vintage
-        )
-        source = _Source(request.path, fmt, mapping, fingerprint.rows)
+        release_id = _new_release(conn, request, file_name, source, checksum, vintage)
         regions = _region_checks(conn, contract, earlier)
-        rows = _copy_batches(conn, contract, source, release_id, regions, collector, progress)
+        rows = _copy_batches(
+            engine, conn, contract, source, release_id, regions, collector, progress
+        )
         if collector:
             conn.rollback()
             return LoadResult(_report(contract, file_name, rows, collector, mapping), None)
@@ -96,6 +111,17 @@ def load_file(
         )
         _activate(conn, contract, release_id)
     return LoadResult(_report(contract, file_name, rows, collector, mapping), release_id)
+
+
+def _drop_left_parts(engine: Engine, contract: Contract) -> None:
+    """After a failed load: the parts it may have committed before failing (best effort; the
+    next load or start drops them otherwise)."""
+    try:
+        with engine.begin() as conn:
+            if lock_dataset(conn, contract):
+                drop_orphans(conn, contract)
+    except Exception:  # the database may be what failed
+        _log.warning("could not drop the parts of a failed %s load", contract.name, exc_info=True)
 
 
 def _header_violations(mapping: Mapping, collector: ViolationCollector) -> None:
@@ -129,10 +155,7 @@ def _report(
 
 
 def _lock(conn: Connection, contract: Contract) -> None:
-    locked = conn.scalar(
-        select(func.pg_try_advisory_xact_lock(func.hashtext(f"ingest:{contract.name}")))
-    )
-    if not locked:
+    if not lock_dataset(conn, contract):
         raise IngestError(
             "load_in_progress",
             f"Another load of {contract.name} is running; try again when it has finished.",
@@ -175,9 +198,8 @@ def _new_release(
     conn: Connection,
     request: LoadRequest,
     file_name: str,
-    fmt: FileFormat,
+    source: _Source,
     digest: str,
-    size: int,
     vintage: int,
 ) -> int:
     release_id = conn.scalar(
@@ -190,8 +212,8 @@ def _new_release(
             row_count=0,
             checksum=digest,
             file_name=file_name,
-            file_format=fmt.value,
-            file_bytes=size,
+            file_format=source.fmt.value,
+            file_bytes=source.path.stat().st_size,
             loaded_by=request.loaded_by,
             code_vintage=vintage,
         )
@@ -201,20 +223,49 @@ def _new_release(
     return int(release_id)
 
 
+# Contract types a CSV reader parses as it reads; the others stay text for the validator.
+_READ_TYPED: dict[ColumnType, pl.DataType] = {
+    ColumnType.integer: pl.Int64(),
+    ColumnType.float: pl.Float64(),
+}
+
+
 @dataclass(frozen=True)
 class _Source:
     path: Path
     fmt: FileFormat
     mapping: Mapping
     rows: int | None  # expected, for progress
+    types: dict[str, pl.DataType] = field(default_factory=dict)  # file column -> read type
+
+    @classmethod
+    def of(
+        cls, contract: Contract, path: Path, fmt: FileFormat, mapping: Mapping, rows: int | None
+    ) -> _Source:
+        """A CSV file's number columns are read typed: an optimistic first pass (see
+        :func:`_copy_batches`)."""
+        types = {
+            name: _READ_TYPED[contract.column(target).type]
+            for name, target in mapping.rename.items()
+            if fmt is FileFormat.csv and contract.column(target).type in _READ_TYPED
+        }
+        return cls(path, fmt, mapping, rows, types)
+
+    def as_text(self) -> _Source:
+        return replace(self, types={})
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """The file's batches under the contract's column names, with ROW_COLUMN."""
-        for raw in readers.read_batches(self.path, self.fmt, readers.BATCH_ROWS):
+        for raw in readers.read_batches(self.path, self.fmt, readers.BATCH_ROWS, self.types):
             yield raw.rename(self.mapping.rename).select(ROW_COLUMN, *self.mapping.rename.values())
 
 
+class _TextNeededError(Exception):
+    """The optimistic typed pass met something only the text pass can judge and report."""
+
+
 def _copy_batches(
+    engine: Engine,
     conn: Connection,
     contract: Contract,
     source: _Source,
@@ -223,80 +274,84 @@ def _copy_batches(
     collector: ViolationCollector,
     progress: Progress,
 ) -> int:
-    """Validate every batch and COPY it while the next one is read and validated.
+    """Validate every batch and COPY it while the next one is read and validated; attach the
+    copied rows to the dataset table in ``conn``'s transaction when all is well.
 
-    Copying stops at the first broken rule (the load is refused anyway) but reading goes on,
-    so the report covers the whole file.
+    A CSV file is first read with its number columns parsed by the reader. A clean file, the
+    common case, is then loaded in that one pass. At the first value that does not parse, or
+    the first broken rule, that pass is dropped and the file is read again as text, the way
+    every value is judged and reported; the result is the same as reading it as text at once.
     """
-    # Read before any COPY: a refused COPY leaves the transaction unusable.
+    if source.types:
+        try:
+            return _copy_pass(engine, conn, contract, source, release_id, regions, None, progress)
+        except _TextNeededError:
+            progress(0, source.rows, "reading again as text")
+        source = source.as_text()
+    return _copy_pass(engine, conn, contract, source, release_id, regions, collector, progress)
+
+
+def _copy_pass(
+    engine: Engine,
+    conn: Connection,
+    contract: Contract,
+    source: _Source,
+    release_id: int,
+    regions: dict[str, RegionCheck],
+    collector: ViolationCollector | None,
+    progress: Progress,
+) -> int:
+    """One pass over the file. Without a ``collector`` (the optimistic pass) any problem
+    raises _TextNeededError. Otherwise copying stops at the first broken rule (the load is refused
+    anyway) but reading goes on, so the report covers the whole file."""
+    optimistic = collector is None
+    found = collector if collector is not None else ViolationCollector()
     targets = [_active_keys(conn, ref.dataset, ref.dataset_columns) for ref in contract.references]
     # The primary key in the warehouse proves uniqueness by itself, so keys are kept only
     # for the rules it cannot check; memory then stays flat however long the file is.
     keep_keys = bool(contract.unique or contract.references)
     keys: list[pl.DataFrame] = []
     rows = 0
-    partition = _new_partition(conn, contract, release_id)
-    with _BackgroundCopy(conn, partition, release_id) as copier:
-        for batch in source.batches():
-            typed = validate_batch(contract, batch, regions, collector)
+    with PartedCopy(engine, contract, release_id) as copier:
+        for batch in _batches(source, optimistic):
+            typed = validate_batch(contract, batch, regions, found)
+            if found and optimistic:
+                raise _TextNeededError
             if keep_keys:
                 keys.append(_keys(contract, typed, batch))
-            if collector:
+            if found:
                 copier.stop()
             else:
                 copier.submit(typed)
             rows += batch.height
             progress(rows, source.rows, "validating and copying")
-        copied = copier.finish()
-    if not rows:
-        return rows
-    if keep_keys:
-        progress(rows, source.rows, "checking keys and references")
-        _check_keys(contract, pl.concat(keys), targets, collector)
-    if copied and not collector:
+        if not rows:
+            return rows
         progress(rows, source.rows, "indexing")
-        copied = _attach(conn, contract, partition, release_id)
-    if not keep_keys and (collector or not copied):
+        copied = copier.finish()
+        if keep_keys:
+            progress(rows, source.rows, "checking keys and references")
+            _check_keys(contract, pl.concat(keys), targets, found)
+        if optimistic and (found or not copied):
+            raise _TextNeededError
+        if copied and not found:
+            copier.attach(conn)
+    if not keep_keys and (found or not copied):
         # Refused either way; read the keys again so the report names the repeated ones.
         progress(rows, source.rows, "checking keys")
-        _check_keys(contract, _rescan_keys(contract, source, regions), targets, collector)
-    if not copied and not collector:
+        _check_keys(contract, _rescan_keys(contract, source, regions), targets, found)
+    if not copied and not found:
         raise IngestError("copy_failed", "The warehouse refused the rows; nothing was loaded.")
     return rows
 
 
-def _new_partition(conn: Connection, contract: Contract, release_id: int) -> str:
-    """A fresh table for the release's rows: no index to keep current while copying."""
-    partition = release_partition(contract.table, release_id)
-    # The CHECK, there from the start, spares the attach a scan of the rows.
-    conn.execute(
-        text(
-            f'CREATE TABLE "{partition}" (LIKE "{contract.table}" INCLUDING DEFAULTS, '
-            f'CONSTRAINT "ck_{partition}_release" CHECK (release_id = {int(release_id)}))'
-        )
-    )
-    return partition
-
-
-def _attach(conn: Connection, contract: Contract, partition: str, release_id: int) -> bool:
-    """Build the indexes and make the rows part of the dataset's table (still uncommitted).
-
-    Building the primary key finds a key that repeats across batches: this then returns False.
-    """
-    release = int(release_id)
-    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # in-memory index sorts
+def _batches(source: _Source, optimistic: bool) -> Iterator[pl.DataFrame]:
     try:
-        conn.execute(
-            text(
-                f'ALTER TABLE "{contract.table}" ATTACH PARTITION "{partition}" '
-                f"FOR VALUES IN ({release})"
-            )
-        )
-    except IntegrityError as exc:
-        if isinstance(exc.orig, psycopg.errors.UniqueViolation):
-            return False
+        yield from source.batches()
+    except readers.TypedReadError as exc:
+        if optimistic:
+            raise _TextNeededError from exc
         raise
-    return True
 
 
 def _check_keys(
@@ -332,57 +387,6 @@ def _rescan_keys(
         for batch in source.batches()
     ]
     return pl.concat(frames) if frames else pl.DataFrame(schema=columns)
-
-
-class _BackgroundCopy:
-    """COPY one batch in a worker thread while the caller reads and validates the next.
-
-    psycopg releases the GIL while it sends, so Postgres and Python work at the same time.
-    At most one batch is in flight; the connection is used by nobody else meanwhile. An
-    error in the worker is raised in the caller at the next hand-over.
-    """
-
-    def __init__(self, conn: Connection, table: str, release_id: int) -> None:
-        self._conn, self._table, self._release_id = conn, table, release_id
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
-        self._pending: Future[int] | None = None
-        self._copying = True
-
-    def __enter__(self) -> _BackgroundCopy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        # Never leave a COPY running on a connection that is about to roll back.
-        if self._pending is not None:
-            wait([self._pending])
-        self._pool.shutdown()
-
-    def submit(self, typed: pl.DataFrame) -> None:
-        self._drain()
-        if self._copying:
-            frame = typed.with_columns(pl.lit(self._release_id, pl.Int64).alias("release_id"))
-            self._pending = self._pool.submit(copy_frame, self._conn, self._table, frame)
-
-    def stop(self) -> None:
-        """Copy nothing more: the load is refused anyway."""
-        self._drain()
-        self._copying = False
-
-    def finish(self) -> bool:
-        """Wait for the last batch; True when every batch was copied."""
-        self._drain()
-        return self._copying
-
-    def _drain(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            try:
-                pending.result()
-            except psycopg.errors.DataError as exc:
-                # A value the contract allows but Postgres cannot store (e.g. a NUL byte).
-                raise IngestError(
-                    "copy_failed", f"The warehouse refused a value, so nothing was loaded: {exc}"
-                ) from exc
 
 
 def _region_checks(

@@ -1,9 +1,14 @@
 """Warehouse tables derived from the contracts: one per dataset, a partition per release.
 
 Each row carries its ``release_id``; readers join to the active release. The table is
-partitioned by release: a load COPYs into a fresh table of its own with no index, builds the
-indexes once at the end and attaches it, which costs Postgres far less than keeping indexes
-and a per-row foreign-key check current during the COPY. The partition's CHECK on
+partitioned by release, and each release's partition by ``load_part``: a load COPYs through
+several connections at once, each into a fresh table of its own created in its own
+transaction (so Postgres can skip the WAL for it and freeze its rows), builds that table's
+indexes, and the parts are attached at the end. That costs Postgres far less than keeping
+indexes and a per-row foreign-key check current during one COPY, and uses every core. Rows are
+routed to parts by a hash of their primary key, so a repeated key lands in one part and that
+part's primary key finds it; the primary key therefore includes ``load_part`` (Postgres wants
+the partition columns in it) and still means "unique per release". The partition's CHECK on
 ``release_id``, set by the loader in the transaction that inserted the release row, stands in
 for a foreign key. Alembic sees the partitioned tables like any model, so a change of columns,
 types or keys needs a migration and ``alembic check`` says so (descriptions and rules live
@@ -23,6 +28,7 @@ from sqlalchemy import (
     Float,
     Index,
     PrimaryKeyConstraint,
+    SmallInteger,
     Table,
     Text,
 )
@@ -41,10 +47,14 @@ SQL_TYPES: dict[ColumnType, type[TypeEngine[Any]]] = {
 }
 
 
+LOAD_PART = "load_part"  # which of a load's parallel COPY streams wrote the row
+
+
 def build_table(contract: Contract) -> Table:
     columns: list[SchemaItem] = [
         Column("release_id", BigInteger, nullable=False),
         *(Column(c.name, SQL_TYPES[c.type](), nullable=not c.required) for c in contract.columns),
+        Column(LOAD_PART, SmallInteger, nullable=False, server_default="0"),
     ]
     region_indexes: list[SchemaItem] = [
         Index(f"ix_{contract.table}_{c.name}", "release_id", c.name)
@@ -55,18 +65,23 @@ def build_table(contract: Contract) -> Table:
         contract.table,
         Base.metadata,
         *columns,
-        PrimaryKeyConstraint("release_id", *contract.primary_key),
+        PrimaryKeyConstraint("release_id", *contract.primary_key, LOAD_PART),
         *region_indexes,
         postgresql_partition_by="LIST (release_id)",
     )
 
 
-PARTITION_PATTERN = re.compile(r"^ds_\w+_r\d+$")
+PARTITION_PATTERN = re.compile(r"^ds_\w+_r\d+(_p\d+)?$")
 
 
 def release_partition(table: str, release_id: int) -> str:
     """The name of the table holding one release's rows."""
     return f"{table}_r{int(release_id)}"
+
+
+def part_table(table: str, release_id: int, part: int) -> str:
+    """The name of the table holding the rows one COPY stream of a load wrote."""
+    return f"{release_partition(table, release_id)}_p{int(part)}"
 
 
 DATASET_TABLES: dict[str, Table] = {

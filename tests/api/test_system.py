@@ -111,6 +111,44 @@ def test_partitioning_migration_keeps_every_release(cluster: Cluster) -> None:
         cluster.execute('DROP DATABASE "sepakat_migration_0003" WITH (FORCE)')
 
 
-def _rows(db: Database, table: str) -> list[tuple[object, ...]]:
+def _rows(db: Database, table_or_query: str) -> list[tuple[object, ...]]:
+    query = (
+        table_or_query
+        if table_or_query.startswith("SELECT")
+        else f"SELECT * FROM {table_or_query} ORDER BY 1, 2"
+    )
     with db.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
+        return [tuple(r) for r in conn.execute(text(query))]
+
+
+def test_load_parts_migration_keeps_every_release(fresh_database_url: URL, tmp_path: Path) -> None:
+    """0006 down flattens a release stored in parts into one table, and up again."""
+    from api.ingest.contracts import all_contracts
+    from api.ingest.loader import LoadRequest, load_file
+
+    db = Database(fresh_database_url, pool_size=1)
+    try:
+        path = tmp_path / "lines.csv"
+        path.write_text(
+            "kab_code,urban,year,poverty_line\n3301,1,2024,500000\n3302,2,2024,510000\n"
+        )
+        request = LoadRequest(all_contracts()["poverty_line"], path, "parts", "test")
+        release = load_file(db.engine, request).release_id
+        columns = "release_id, kab_code, urban, year, poverty_line"
+        query = f"SELECT {columns} FROM ds_poverty_line ORDER BY 2"
+        before = _rows(db, query)
+        assert len(before) == 2
+        downgrade(db.engine, "0005")
+        assert _rows(db, query) == before
+        assert _rows(db, _KINDS) == [(f"ds_poverty_line_r{release}", "r")]
+        upgrade(db.engine)
+        assert _rows(db, query) == before
+        check(db.engine)
+    finally:
+        db.engine.dispose()
+
+
+_KINDS = (
+    "SELECT c.relname, c.relkind FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+    "WHERE i.inhparent = 'ds_poverty_line'::regclass"
+)

@@ -22,6 +22,7 @@ from api.auth import service
 from api.auth.roles import Role
 from api.db.engine import Database
 from api.ingest.jobs import mark_interrupted
+from api.ingest.parts import drop_all_orphans
 from tests.conftest import LiveServer
 from tests.ingest.conftest import active, poverty_lines, write_csv
 
@@ -259,8 +260,12 @@ def test_a_killed_load_leaves_no_trace(ingest_url: URL, engine: Engine, tmp_path
         ):
             time.sleep(0.2)
     assert mark_interrupted(engine) == 1  # what the next start does
+    drop_all_orphans(engine)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM ds_susenas_household")) == 0
+        assert not conn.scalar(
+            text("SELECT count(*) FROM pg_class WHERE relname LIKE 'ds_susenas_household_r%'")
+        )
         assert (
             conn.scalar(
                 text("SELECT count(*) FROM dataset_release WHERE contract = 'susenas_household'")

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from api.ingest import readers
 from api.ingest.contracts import ColumnType, Contract, all_contracts
 from api.ingest.readers import ROW_COLUMN
 from api.ingest.report import ViolationCollector
@@ -135,3 +136,64 @@ def test_typed_nan_and_inf_are_refused_and_float32_keeps_its_decimal() -> None:
     found = [(v.rule, v.column, v.count, [e.row for e in v.examples]) for v in collector.violations]
     assert found == [("type", "poverty_line", 2, [3, 4])]
     assert typed["food_poverty_line"].to_list() == [400_000.1, 400_000.2, 400_000.3]
+
+
+def _read_typed(contract: Contract, frame: pl.DataFrame, path: Path) -> pl.DataFrame | None:
+    """``frame`` written as CSV and read back with its number columns typed by the reader,
+    as a load's first pass does; None when the reader refuses a value."""
+    frame.drop(ROW_COLUMN).write_csv(path)
+    types = {
+        c.name: pl.Int64() if c.type is ColumnType.integer else pl.Float64()
+        for c in contract.columns
+        if c.name in frame.columns and c.type in (ColumnType.integer, ColumnType.float)
+    }
+    try:
+        return pl.concat(list(readers.read_batches(path, readers.FileFormat.csv, 1000, types)))
+    except readers.TypedReadError:
+        return None
+
+
+@pytest.mark.parametrize("name", sorted(all_contracts()))
+def test_a_csv_read_typed_agrees_with_the_text_wherever_it_parses(
+    name: str, tmp_path: Path
+) -> None:
+    """The typed first pass of a CSV load must load exactly what the text pass would, and
+    notice (so the text pass takes over) whatever the text pass would refuse."""
+    contract = all_contracts()[name]
+    batch = _batch(name)
+    regions = {  # every code known: the clean sample is loaded
+        c.name: RegionCheck(batch[c.name].drop_nulls())
+        for c in contract.columns
+        if c.region is not None and c.name in batch.columns
+    }
+    assert not _violations(contract, batch, regions)
+    numbers = [
+        c
+        for c in contract.columns
+        if c.name in batch.columns and c.type in (ColumnType.integer, ColumnType.float)
+    ]
+    checked = 0
+    for col in numbers:
+        for value in AWKWARD:
+            in_row_3 = pl.when(pl.col(ROW_COLUMN) == 3).then(pl.lit(value))
+            text = batch.with_columns(in_row_3.otherwise(pl.col(col.name)).alias(col.name))
+            typed = _read_typed(contract, text, tmp_path / "typed.csv")
+            if typed is None:
+                continue
+            present = [c for c in contract.columns if c.name in batch.columns]
+            exact_report, typed_report = ViolationCollector(), ViolationCollector()
+            exact = pl.DataFrame(validate_exact(present, text, regions, exact_report))
+            loaded = validate_batch(contract, typed, regions, typed_report)
+            assert bool(typed_report) == bool(exact_report), (col.name, value)
+            if not exact_report:
+                assert_frame_equal(loaded.select(exact.columns), exact)
+                checked += 1
+    assert checked or not numbers
+
+
+def _violations(
+    contract: Contract, batch: pl.DataFrame, regions: dict[str, RegionCheck]
+) -> list[object]:
+    collector = ViolationCollector()
+    validate_batch(contract, batch, regions, collector)
+    return list(collector.violations)

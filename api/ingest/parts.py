@@ -1,0 +1,249 @@
+"""COPY a release's rows through several connections at once, each into a part of its own.
+
+Postgres parses a COPY on one core per connection, and for a wide table that parsing is most
+of a load's time. So a load opens one stream per core: each has its own connection and
+transaction, creates its part table in that transaction (with ``wal_level = minimal``, as the
+embedded server runs, Postgres then writes no WAL for the rows, and COPY FREEZE spares later
+readers a write per page), COPYs its share of every batch and builds the part's indexes. Rows
+go to a part by a hash of their primary key, so a repeated key meets itself in one part, whose
+primary key refuses it.
+
+The parts are committed only once the whole file has passed; the load's own transaction then
+attaches them under the release's partition and activates the release. If that transaction
+fails or the process dies in between, committed parts are left unattached: invisible to every
+reader, and dropped by :func:`drop_orphans` at the next load of the dataset or the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Self
+
+import polars as pl
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
+
+from api.db.copy import copy_frame
+from api.ingest.contracts import Contract, all_contracts
+from api.ingest.report import IngestError
+from api.ingest.tables import DATASET_TABLES, LOAD_PART, part_table, release_partition
+
+_log = logging.getLogger(__name__)
+
+COPY_STREAMS = 2  # one per core of the reference machine
+
+
+class _Stream:
+    """One COPY stream: a connection, a transaction and a part table of its own.
+
+    A worker thread COPYs one batch while the caller prepares the next (psycopg releases the
+    GIL while it sends); errors surface in the caller at the next hand-over.
+    """
+
+    def __init__(self, engine: Engine, contract: Contract, release_id: int, part: int) -> None:
+        self.part = part
+        self.table = part_table(contract.table, release_id, part)
+        self._contract = contract
+        self._conn = engine.connect()
+        self._txn = self._conn.begin()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"copy-{part}")
+        self._pending: Future[object] | None = None
+        self._closed = False
+        try:
+            self._conn.execute(
+                text(
+                    f'CREATE TABLE "{self.table}" (LIKE "{contract.table}" INCLUDING DEFAULTS, '
+                    f'CONSTRAINT "ck_{self.table}_part" '
+                    f"CHECK (release_id = {int(release_id)} AND {LOAD_PART} = {int(part)}))"
+                )
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def submit(self, frame: pl.DataFrame) -> None:
+        self.wait()
+        self._pending = self._pool.submit(copy_frame, self._conn, self.table, frame, freeze=True)
+
+    def index(self) -> None:
+        """Build the part's primary key and indexes, in the worker thread."""
+        self.wait()
+        self._pending = self._pool.submit(self._build_indexes)
+
+    def wait(self) -> object:
+        if self._pending is None:
+            return None
+        pending, self._pending = self._pending, None
+        try:
+            return pending.result()
+        except psycopg.errors.DataError as exc:
+            # A value the contract allows but Postgres cannot store (e.g. a NUL byte).
+            raise IngestError(
+                "copy_failed", f"The warehouse refused a value, so nothing was loaded: {exc}"
+            ) from exc
+
+    def _build_indexes(self) -> bool:
+        """The part's primary key and indexes, as the dataset table declares them, so that
+        attaching the part adopts them instead of building them again. False when the
+        primary key finds a key twice."""
+        table = DATASET_TABLES[self._contract.name]
+        key = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+        self._conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # in-memory sorts
+        try:
+            self._conn.execute(
+                text(
+                    f'ALTER TABLE "{self.table}" '
+                    f'ADD CONSTRAINT "pk_{self.table}" PRIMARY KEY ({key})'
+                )
+            )
+        except IntegrityError as exc:
+            if isinstance(exc.orig, psycopg.errors.UniqueViolation):
+                return False
+            raise
+        for index in table.indexes:
+            columns = ", ".join(f'"{c.name}"' for c in index.columns)
+            self._conn.execute(text(f'CREATE INDEX ON "{self.table}" ({columns})'))
+        return True
+
+    def commit(self) -> None:
+        self.wait()
+        self._txn.commit()
+
+    def close(self) -> None:
+        """Roll back unless committed; never while a COPY still runs on the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._pending is not None:
+            self._pending.exception()
+        self._pool.shutdown()
+        self._conn.close()
+
+
+class PartedCopy:
+    """The streams of one load, fed batch by batch; see the module's description."""
+
+    def __init__(
+        self, engine: Engine, contract: Contract, release_id: int, streams: int = COPY_STREAMS
+    ) -> None:
+        self._contract, self._release_id = contract, release_id
+        # Connections of their own, outside the pool: a load never waits for, nor starves,
+        # the connections requests need.
+        self._engine = create_engine(engine.url, poolclass=NullPool)
+        self._streams: list[_Stream] = []
+        self._copying = True
+        try:
+            for part in range(streams):
+                self._streams.append(_Stream(self._engine, contract, release_id, part))
+        except BaseException:
+            self._close()
+            raise
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def submit(self, typed: pl.DataFrame) -> None:
+        """COPY a validated batch, each row into the part its key hashes to."""
+        if not self._copying:
+            return
+        key = pl.struct(self._contract.primary_key).hash() % len(self._streams)
+        framed = typed.with_columns(
+            pl.lit(self._release_id, pl.Int64).alias("release_id"),
+            key.cast(pl.Int16).alias(LOAD_PART),
+        )
+        for (part,), frame in framed.partition_by(LOAD_PART, as_dict=True).items():
+            self._streams[int(part)].submit(frame)
+
+    def stop(self) -> None:
+        """Copy nothing more: the load is refused anyway."""
+        for stream in self._streams:
+            stream.wait()
+        self._copying = False
+
+    def finish(self) -> bool:
+        """Wait for the last batches and build every part's indexes at once; True when every
+        batch was copied and no key repeats."""
+        self.stop()
+        for stream in self._streams:
+            stream.index()
+        built = [stream.wait() for stream in self._streams]
+        return all(built)
+
+    def attach(self, conn: Connection) -> None:
+        """Commit the parts and attach them, in ``conn``'s transaction, as the release's
+        partition of the dataset table."""
+        for stream in self._streams:
+            stream.commit()
+        self._close()
+        table = self._contract.table
+        release = release_partition(table, self._release_id)
+        conn.execute(
+            text(
+                # No CHECK of its own: a partitioned table's CHECK must be on every part too,
+                # and the parts' CHECKs already spare the attach a scan of their rows.
+                f'CREATE TABLE "{release}" (LIKE "{table}" INCLUDING DEFAULTS) '
+                f"PARTITION BY LIST ({LOAD_PART})"
+            )
+        )
+        for stream in self._streams:
+            conn.execute(
+                text(
+                    f'ALTER TABLE "{release}" ATTACH PARTITION "{stream.table}" '
+                    f"FOR VALUES IN ({stream.part})"
+                )
+            )
+        conn.execute(
+            text(
+                f'ALTER TABLE "{table}" ATTACH PARTITION "{release}" '
+                f"FOR VALUES IN ({int(self._release_id)})"
+            )
+        )
+
+    def _close(self) -> None:
+        for stream in self._streams:
+            stream.close()
+        self._engine.dispose()
+
+
+def drop_orphans(conn: Connection, contract: Contract) -> int:
+    """Drop the dataset's release partitions and parts that are attached to nothing: what a
+    load that failed or died after committing its parts left behind. Call it holding the
+    dataset's load lock, so no running load's parts are taken for orphans."""
+    orphans = conn.scalars(
+        text(
+            "SELECT c.relname FROM pg_class c "
+            "WHERE c.relnamespace = CAST(current_schema() AS regnamespace) "
+            "AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname ~ :pattern"
+        ),
+        {"pattern": f"^{contract.table}_r[0-9]+(_p[0-9]+)?$"},
+    ).all()
+    for name in orphans:
+        conn.execute(text(f'DROP TABLE "{name}"'))
+        _log.info("dropped %s, left unattached by an earlier load", name)
+    return len(orphans)
+
+
+def lock_dataset(conn: Connection, contract: Contract) -> bool:
+    """Take the dataset's load lock for ``conn``'s transaction; False when a load holds it."""
+    return bool(
+        conn.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"ingest:{contract.name}"},
+        )
+    )
+
+
+def drop_all_orphans(engine: Engine) -> int:
+    """:func:`drop_orphans` for every dataset no load is running for (at start-up)."""
+    dropped = 0
+    for contract in all_contracts().values():
+        with engine.begin() as conn:
+            if lock_dataset(conn, contract):
+                dropped += drop_orphans(conn, contract)
+    return dropped
