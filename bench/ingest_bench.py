@@ -419,15 +419,15 @@ class _MemorySampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peaks = {"RssAnon": 0.0, "RssFile": 0.0}
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(0.02):
+        while not self._done.wait(0.02):
             for name in self.peaks:
                 self.peaks[name] = max(self.peaks[name], _rss_mb(name))
 
     def stop(self) -> dict[str, float]:
-        self._stop.set()
+        self._done.set()
         self.join()
         return self.peaks
 
@@ -757,11 +757,12 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
         out += [
             "",
             "End-to-end time by phase (seconds, median run; wrappers around the pipeline's "
-            "functions; *copy: send + server* is `copy_frame` minus its CSV encoding, i.e. the "
-            "time Postgres takes to parse, check, store and index the rows; *read* is only the "
-            "time spent waiting for the next batch: the CSV reader works ahead in background "
-            "threads). CPU: the load process and Postgres over the child's whole life (imports "
-            "included).",
+            "functions). The main thread reads (CSV: parses a chunk; Parquet: decodes a row "
+            "group) and validates; the *streams* columns are summed over the COPY streams' "
+            "worker threads, which run meanwhile: *send + server* is `copy_frame` minus its "
+            "encoding, i.e. the time Postgres takes to parse, check and store the rows; *build "
+            "indexes* each part's primary key and indexes. CPU: the load process and Postgres "
+            "over the child's whole life (imports included).",
             "",
             "| Format | Rows | " + " | ".join(names) + " | Load CPU (s) | Postgres CPU (s) "
             "| PG backend peak RSS (MB) |",

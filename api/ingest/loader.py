@@ -17,12 +17,13 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from api.db.models import CodeVintage, DatasetRelease, Region, RegionCode
 from api.ingest import readers
-from api.ingest.contracts import ColumnType, Contract, all_contracts
+from api.ingest.contracts import Contract, all_contracts
 from api.ingest.parts import PartedCopy, drop_orphans, lock_dataset
 from api.ingest.readers import ROW_COLUMN, FileFormat
 from api.ingest.report import Example, IngestError, Report, ViolationCollector
 from api.ingest.tables import DATASET_TABLES
 from api.ingest.validate import (
+    CSV_READ_TYPES,
     Mapping,
     RegionCheck,
     duplicate_keys,
@@ -223,13 +224,6 @@ def _new_release(
     return int(release_id)
 
 
-# Contract types a CSV reader parses as it reads; the others stay text for the validator.
-_READ_TYPED: dict[ColumnType, pl.DataType] = {
-    ColumnType.integer: pl.Int64(),
-    ColumnType.float: pl.Float64(),
-}
-
-
 @dataclass(frozen=True)
 class _Source:
     path: Path
@@ -242,12 +236,12 @@ class _Source:
     def of(
         cls, contract: Contract, path: Path, fmt: FileFormat, mapping: Mapping, rows: int | None
     ) -> _Source:
-        """A CSV file's number columns are read typed: an optimistic first pass (see
-        :func:`_copy_batches`)."""
+        """A CSV file's number and yes/no columns are read typed: an optimistic first pass
+        (see :func:`_copy_batches`)."""
         types = {
-            name: _READ_TYPED[contract.column(target).type]
+            name: CSV_READ_TYPES[contract.column(target).type]
             for name, target in mapping.rename.items()
-            if fmt is FileFormat.csv and contract.column(target).type in _READ_TYPED
+            if fmt is FileFormat.csv and contract.column(target).type in CSV_READ_TYPES
         }
         return cls(path, fmt, mapping, rows, types)
 
@@ -277,10 +271,11 @@ def _copy_batches(
     """Validate every batch and COPY it while the next one is read and validated; attach the
     copied rows to the dataset table in ``conn``'s transaction when all is well.
 
-    A CSV file is first read with its number columns parsed by the reader. A clean file, the
-    common case, is then loaded in that one pass. At the first value that does not parse, or
-    the first broken rule, that pass is dropped and the file is read again as text, the way
-    every value is judged and reported; the result is the same as reading it as text at once.
+    A CSV file is first read with its number and yes/no columns parsed by the reader. A clean
+    file, the common case, is then loaded in that one pass. At the first value that does not
+    parse, or the first broken rule, that pass is dropped and the file is read again as text,
+    the way every value is judged and reported; the result is the same as reading it as text
+    at once.
     """
     if source.types:
         try:

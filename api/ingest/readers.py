@@ -141,22 +141,70 @@ def read_batches(
 def _csv_frames(
     path: Path, batch_rows: int, types: dict[str, pl.DataType]
 ) -> Iterator[pl.DataFrame]:
-    """Polars' CSV reader parses ahead on every core, which keeps the load fed."""
-    lazy = pl.scan_csv(
-        path,
-        infer_schema=False,
-        schema_overrides=types or None,
-        row_index_name=ROW_COLUMN,
-        row_index_offset=FIRST_DATA_ROW,
-        raise_if_empty=False,
-    )
-    try:
-        for frame in lazy.collect_batches(chunk_size=batch_rows, maintain_order=True):
-            yield frame.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
-    except pl.exceptions.PolarsError as exc:
-        if types:
-            raise TypedReadError(str(exc)) from exc
-        raise IngestError("unreadable_file", f"{path.name} is not a readable CSV: {exc}") from exc
+    """The file read a chunk of whole records at a time: memory stays flat however long the
+    file is, and Polars parses each chunk on every core."""
+    names = header(path, FileFormat.csv)
+    schema = {name: types.get(name, pl.String()) for name in names}
+    offset = FIRST_DATA_ROW
+    for chunk in _csv_records(path, CSV_CHUNK_BYTES):
+        try:
+            frame = pl.read_csv(chunk, has_header=False, schema=schema, raise_if_empty=False)
+        except pl.exceptions.PolarsError as exc:
+            if types:
+                raise TypedReadError(str(exc)) from exc
+            raise IngestError(
+                "unreadable_file", f"{path.name} is not a readable CSV: {exc}"
+            ) from exc
+        for start in range(0, frame.height, batch_rows):
+            batch = frame.slice(start, batch_rows)
+            yield batch.with_row_index(ROW_COLUMN, offset=offset).with_columns(
+                pl.col(ROW_COLUMN).cast(pl.Int64)
+            )
+            offset += batch.height
+
+
+CSV_CHUNK_BYTES = 32 << 20  # ~150,000 rows of a wide registry file
+
+
+def _csv_records(path: Path, size: int) -> Iterator[bytes]:
+    """The file's data records (the header skipped) in chunks of about ``size`` bytes, each
+    cut after a line break outside quotes, so no record is split across chunks."""
+    with path.open("rb") as handle:
+        rest, in_header = b"", True
+        while True:
+            block = handle.read(size)
+            data = rest + block
+            cut = _last_record_end(data) if block else len(data)
+            if cut is None:  # one record longer than a chunk: read on
+                rest = data
+                continue
+            chunk, rest = data[:cut], data[cut:]
+            if in_header:
+                chunk, in_header = chunk[_first_record_end(chunk) :], False
+            if chunk.strip():
+                yield chunk
+            if not block:
+                return
+
+
+def _first_record_end(data: bytes) -> int:
+    """Where the first record ends (after its line break), or the end of ``data``."""
+    end = data.find(b"\n")
+    while end >= 0 and data.count(b'"', 0, end) % 2:  # the break is inside quotes
+        end = data.find(b"\n", end + 1)
+    return len(data) if end < 0 else end + 1
+
+
+def _last_record_end(data: bytes) -> int | None:
+    """Where the last complete record of ``data`` ends, if one does. ``data`` starts at a
+    record's start, so a line break ends a record when the quotes before it are paired."""
+    quotes = data.count(b'"')
+    end = data.rfind(b"\n")
+    while end >= 0:
+        if (quotes - data.count(b'"', end)) % 2 == 0:
+            return end + 1
+        end = data.rfind(b"\n", 0, end)
+    return None
 
 
 def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:

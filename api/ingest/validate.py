@@ -20,6 +20,16 @@ _FALSE = ("0", "2", "false", "f", "n", "tidak", "no")
 _BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 DATE_FORMAT = "%Y-%m-%d"
 
+# Types a CSV reader may parse columns as while it reads, for the validator to take as they
+# stand: numbers, and booleans as an Enum of exactly the spellings the text path accepts
+# (any other spelling, or a padded one, makes the reader refuse the file, and the load reads
+# it as text instead).
+CSV_READ_TYPES: dict[ColumnType, pl.DataType] = {
+    ColumnType.integer: pl.Int64(),
+    ColumnType.float: pl.Float64(),
+    ColumnType.boolean: pl.Enum(list(_BOOLEANS)),
+}
+
 
 @dataclass(frozen=True)
 class RegionCheck:
@@ -246,6 +256,8 @@ def _fast_parsed(col: Column, dtype: pl.DataType, pair: tuple[str, str] | None) 
     if col.type is ColumnType.string:
         text = source if dtype == pl.String else source.cast(pl.String)
         return text.str.strip_chars().replace("", None)
+    if col.type is ColumnType.boolean and _spelled_booleans(dtype):
+        return pl.when(source.is_not_null()).then(source.is_in(_TRUE))
     if isinstance(dtype, _NATIVE[col.type]):
         typed = source.cast(_POLARS_TYPES[col.type])
         # NaN and inf are no numbers: null here, so the exact path reports them.
@@ -256,6 +268,11 @@ def _fast_parsed(col: Column, dtype: pl.DataType, pair: tuple[str, str] | None) 
             return text == pair[0]  # exact once every value is shown to be one of the pair
         return text.replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
     return parsed(col, text)
+
+
+def _spelled_booleans(dtype: pl.DataType) -> bool:
+    """An Enum whose every category is a yes/no spelling the text path accepts."""
+    return isinstance(dtype, pl.Enum) and set(dtype.categories.to_list()) <= _BOOLEANS.keys()
 
 
 def _suspect_columns(

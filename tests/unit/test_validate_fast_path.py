@@ -18,7 +18,7 @@ from api.ingest import readers
 from api.ingest.contracts import ColumnType, Contract, all_contracts
 from api.ingest.readers import ROW_COLUMN
 from api.ingest.report import ViolationCollector
-from api.ingest.validate import RegionCheck, validate_batch, validate_exact
+from api.ingest.validate import CSV_READ_TYPES, RegionCheck, validate_batch, validate_exact
 
 SAMPLES = Path(__file__).parents[1] / "ingest" / "samples"
 
@@ -139,13 +139,13 @@ def test_typed_nan_and_inf_are_refused_and_float32_keeps_its_decimal() -> None:
 
 
 def _read_typed(contract: Contract, frame: pl.DataFrame, path: Path) -> pl.DataFrame | None:
-    """``frame`` written as CSV and read back with its number columns typed by the reader,
-    as a load's first pass does; None when the reader refuses a value."""
+    """``frame`` written as CSV and read back with its number and yes/no columns typed by the
+    reader, as a load's first pass does; None when the reader refuses a value."""
     frame.drop(ROW_COLUMN).write_csv(path)
     types = {
-        c.name: pl.Int64() if c.type is ColumnType.integer else pl.Float64()
+        c.name: CSV_READ_TYPES[c.type]
         for c in contract.columns
-        if c.name in frame.columns and c.type in (ColumnType.integer, ColumnType.float)
+        if c.name in frame.columns and c.type in CSV_READ_TYPES
     }
     try:
         return pl.concat(list(readers.read_batches(path, readers.FileFormat.csv, 1000, types)))
@@ -167,13 +167,11 @@ def test_a_csv_read_typed_agrees_with_the_text_wherever_it_parses(
         if c.region is not None and c.name in batch.columns
     }
     assert not _violations(contract, batch, regions)
-    numbers = [
-        c
-        for c in contract.columns
-        if c.name in batch.columns and c.type in (ColumnType.integer, ColumnType.float)
+    typed_columns = [
+        c for c in contract.columns if c.name in batch.columns and c.type in CSV_READ_TYPES
     ]
     checked = 0
-    for col in numbers:
+    for col in typed_columns:
         for value in AWKWARD:
             in_row_3 = pl.when(pl.col(ROW_COLUMN) == 3).then(pl.lit(value))
             text = batch.with_columns(in_row_3.otherwise(pl.col(col.name)).alias(col.name))
@@ -188,7 +186,7 @@ def test_a_csv_read_typed_agrees_with_the_text_wherever_it_parses(
             if not exact_report:
                 assert_frame_equal(loaded.select(exact.columns), exact)
                 checked += 1
-    assert checked or not numbers
+    assert checked or not typed_columns
 
 
 def _violations(
