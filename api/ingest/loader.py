@@ -98,9 +98,8 @@ def _load(
         vintage, earlier = _vintage(conn, request.vintage)
         release_id = _new_release(conn, request, file_name, source, checksum, vintage)
         regions = _region_checks(conn, contract, earlier)
-        rows = _copy_batches(
-            engine, conn, contract, source, release_id, regions, collector, progress
-        )
+        target = _Target(engine, conn, contract, release_id, regions, progress)
+        rows = _copy_batches(target, source, collector)
         if collector:
             conn.rollback()
             return LoadResult(_report(contract, file_name, rows, collector, mapping), None)
@@ -258,16 +257,20 @@ class _TextNeededError(Exception):
     """The optimistic typed pass met something only the text pass can judge and report."""
 
 
-def _copy_batches(
-    engine: Engine,
-    conn: Connection,
-    contract: Contract,
-    source: _Source,
-    release_id: int,
-    regions: dict[str, RegionCheck],
-    collector: ViolationCollector,
-    progress: Progress,
-) -> int:
+@dataclass(frozen=True)
+class _Target:
+    """Where a load's passes over the file go: the release being written, in ``conn``'s
+    transaction, with the region codes its columns are checked against."""
+
+    engine: Engine
+    conn: Connection
+    contract: Contract
+    release_id: int
+    regions: dict[str, RegionCheck]
+    progress: Progress
+
+
+def _copy_batches(target: _Target, source: _Source, collector: ViolationCollector) -> int:
     """Validate every batch and COPY it while the next one is read and validated; attach the
     copied rows to the dataset table in ``conn``'s transaction when all is well.
 
@@ -279,26 +282,19 @@ def _copy_batches(
     """
     if source.types:
         try:
-            return _copy_pass(engine, conn, contract, source, release_id, regions, None, progress)
+            return _copy_pass(target, source, None)
         except _TextNeededError:
-            progress(0, source.rows, "reading again as text")
+            target.progress(0, source.rows, "reading again as text")
         source = source.as_text()
-    return _copy_pass(engine, conn, contract, source, release_id, regions, collector, progress)
+    return _copy_pass(target, source, collector)
 
 
-def _copy_pass(
-    engine: Engine,
-    conn: Connection,
-    contract: Contract,
-    source: _Source,
-    release_id: int,
-    regions: dict[str, RegionCheck],
-    collector: ViolationCollector | None,
-    progress: Progress,
-) -> int:
+def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector | None) -> int:
     """One pass over the file. Without a ``collector`` (the optimistic pass) any problem
-    raises _TextNeededError. Otherwise copying stops at the first broken rule (the load is refused
-    anyway) but reading goes on, so the report covers the whole file."""
+    raises _TextNeededError. Otherwise copying stops at the first broken rule (the load is
+    refused anyway) but reading goes on, so the report covers the whole file."""
+    contract, regions, progress = target.contract, target.regions, target.progress
+    conn = target.conn
     optimistic = collector is None
     found = collector if collector is not None else ViolationCollector()
     targets = [_active_keys(conn, ref.dataset, ref.dataset_columns) for ref in contract.references]
@@ -307,7 +303,7 @@ def _copy_pass(
     keep_keys = bool(contract.unique or contract.references)
     keys: list[pl.DataFrame] = []
     rows = 0
-    with PartedCopy(engine, contract, release_id) as copier:
+    with PartedCopy(target.engine, contract, target.release_id) as copier:
         for batch in _batches(source, optimistic):
             typed = validate_batch(contract, batch, regions, found)
             if found and optimistic:
