@@ -41,7 +41,10 @@ class EmbeddedPostgres:
                 postgres_version=POSTGRES_MAJOR,
                 start=False,
             )
-            self._server.ensure_pgdata_inited()  # initdb on first use
+            # initdb on first use, under the package's lock between processes, as its own
+            # start() does, so two processes starting on a new folder do not both run it.
+            with postgres_server.PostgresServer._lock:
+                self._server.ensure_pgdata_inited()
             _write_settings(pgdata)
             self._server.start()
         self.pgdata = pgdata

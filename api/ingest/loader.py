@@ -75,10 +75,13 @@ def load_file(
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
     source = _Source.of(contract, path, fmt, mapping, fingerprint.rows)
     try:
-        return _load(engine, request, source, fingerprint.checksum, collector, progress)
+        result = _load(engine, request, source, fingerprint.checksum, collector, progress)
     except BaseException:
         _drop_left_parts(engine, contract)
         raise
+    if result.release_id is None:
+        _drop_left_parts(engine, contract)  # the refused load's drops were rolled back
+    return result
 
 
 def _load(

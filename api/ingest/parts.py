@@ -48,11 +48,11 @@ class _Stream:
         self.table = part_table(contract.table, release_id, part)
         self._contract = contract
         self._conn = engine.connect()
-        self._txn = self._conn.begin()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"copy-{part}")
         self._pending: Future[object] | None = None
         self._closed = False
         try:
+            self._txn = self._conn.begin()
             self._conn.execute(
                 text(
                     f'CREATE TABLE "{self.table}" (LIKE "{contract.table}" INCLUDING DEFAULTS, '
@@ -113,14 +113,21 @@ class _Stream:
         self._txn.commit()
 
     def close(self) -> None:
-        """Roll back unless committed; never while a COPY still runs on the connection."""
+        """Roll back unless committed. Work still running (the caller failed meanwhile) is
+        cancelled first: never close a connection under a running COPY."""
         if self._closed:
             return
         self._closed = True
-        if self._pending is not None:
-            self._pending.exception()
-        self._pool.shutdown()
-        self._conn.close()
+        try:
+            if self._pending is not None:
+                if not self._pending.done():
+                    raw = self._conn.connection.driver_connection
+                    if isinstance(raw, psycopg.Connection):
+                        raw.cancel_safe()
+                self._pending.exception()
+        finally:
+            self._pool.shutdown()
+            self._conn.close()
 
 
 class PartedCopy:
@@ -169,7 +176,10 @@ class PartedCopy:
     def finish(self) -> bool:
         """Wait for the last batches and build every part's indexes at once; True when every
         batch was copied and no key repeats."""
+        copying = self._copying
         self.stop()
+        if not copying:
+            return False  # refused anyway: no indexes to build
         for stream in self._streams:
             stream.index()
         built = [stream.wait() for stream in self._streams]
@@ -206,9 +216,14 @@ class PartedCopy:
         )
 
     def _close(self) -> None:
-        for stream in self._streams:
-            stream.close()
-        self._engine.dispose()
+        try:
+            for stream in self._streams:
+                try:
+                    stream.close()
+                except Exception:  # the others must close all the same
+                    _log.warning("could not close COPY stream %s", stream.table, exc_info=True)
+        finally:
+            self._engine.dispose()
 
 
 def drop_orphans(conn: Connection, contract: Contract) -> int:

@@ -145,25 +145,60 @@ def _csv_frames(
     file is, and Polars parses each chunk on every core."""
     names = header(path, FileFormat.csv)
     schema = {name: types.get(name, pl.String()) for name in names}
+    # A quoted empty cell is blank, as in the text pass, whatever the column is read as.
+    blanks = {name: "" for name, dtype in types.items() if isinstance(dtype, pl.Enum)}
     offset = FIRST_DATA_ROW
-    for chunk in _csv_records(path, CSV_CHUNK_BYTES):
-        try:
-            frame = pl.read_csv(chunk, has_header=False, schema=schema, raise_if_empty=False)
-        except pl.exceptions.PolarsError as exc:
-            if types:
-                raise TypedReadError(str(exc)) from exc
-            raise IngestError(
-                "unreadable_file", f"{path.name} is not a readable CSV: {exc}"
-            ) from exc
-        for start in range(0, frame.height, batch_rows):
-            batch = frame.slice(start, batch_rows)
-            yield batch.with_row_index(ROW_COLUMN, offset=offset).with_columns(
-                pl.col(ROW_COLUMN).cast(pl.Int64)
-            )
-            offset += batch.height
+    try:
+        for chunk in _csv_records(path, CSV_CHUNK_BYTES):
+            frame = _parse_chunk(path, chunk, schema, blanks, offset, typed=bool(types))
+            for start in range(0, frame.height, batch_rows):
+                batch = frame.slice(start, batch_rows)
+                yield batch.with_row_index(ROW_COLUMN, offset=offset).with_columns(
+                    pl.col(ROW_COLUMN).cast(pl.Int64)
+                )
+                offset += batch.height
+    except _UnclosedQuoteError as exc:
+        raise IngestError(
+            "unreadable_file",
+            f"{path.name} is not a readable CSV: a quoted value that starts at or after row "
+            f"{offset} is never closed (a stray double quote?).",
+        ) from exc
+
+
+def _parse_chunk(
+    path: Path,
+    chunk: bytes,
+    schema: dict[str, pl.DataType],
+    blanks: dict[str, str],
+    offset: int,
+    *,
+    typed: bool,
+) -> pl.DataFrame:
+    try:
+        return pl.read_csv(
+            chunk,
+            has_header=False,
+            schema=schema,
+            null_values=blanks or None,
+            missing_columns="insert",  # a short row's missing cells are empty, as in one read
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as exc:
+        if typed:
+            raise TypedReadError(str(exc)) from exc
+        reason = str(exc).strip().splitlines()[0]
+        raise IngestError(
+            "unreadable_file",
+            f"{path.name} is not a readable CSV (in the rows from row {offset} on): {reason}",
+        ) from exc
 
 
 CSV_CHUNK_BYTES = 32 << 20  # ~150,000 rows of a wide registry file
+MAX_RECORD_BYTES = 256 << 20  # a "record" this long is an unclosed quote
+
+
+class _UnclosedQuoteError(Exception):
+    pass
 
 
 def _csv_records(path: Path, size: int) -> Iterator[bytes]:
@@ -176,6 +211,8 @@ def _csv_records(path: Path, size: int) -> Iterator[bytes]:
             data = rest + block
             cut = _last_record_end(data) if block else len(data)
             if cut is None:  # one record longer than a chunk: read on
+                if len(data) > MAX_RECORD_BYTES:
+                    raise _UnclosedQuoteError
                 rest = data
                 continue
             chunk, rest = data[:cut], data[cut:]
@@ -189,21 +226,28 @@ def _csv_records(path: Path, size: int) -> Iterator[bytes]:
 
 def _first_record_end(data: bytes) -> int:
     """Where the first record ends (after its line break), or the end of ``data``."""
+    quotes, start = 0, 0
     end = data.find(b"\n")
-    while end >= 0 and data.count(b'"', 0, end) % 2:  # the break is inside quotes
-        end = data.find(b"\n", end + 1)
-    return len(data) if end < 0 else end + 1
+    while end >= 0:
+        quotes += data.count(b'"', start, end)
+        if quotes % 2 == 0:  # the break is outside quotes
+            return end + 1
+        start, end = end, data.find(b"\n", end + 1)
+    return len(data)
 
 
 def _last_record_end(data: bytes) -> int | None:
     """Where the last complete record of ``data`` ends, if one does. ``data`` starts at a
-    record's start, so a line break ends a record when the quotes before it are paired."""
-    quotes = data.count(b'"')
+    record's start, so a line break ends a record when the quotes before it are paired.
+    Each byte is counted once, however many breaks sit inside quotes."""
+    before = data.count(b'"')
+    stop = len(data)
     end = data.rfind(b"\n")
     while end >= 0:
-        if (quotes - data.count(b'"', end)) % 2 == 0:
+        before -= data.count(b'"', end, stop)
+        if before % 2 == 0:
             return end + 1
-        end = data.rfind(b"\n", 0, end)
+        stop, end = end, data.rfind(b"\n", 0, end)
     return None
 
 

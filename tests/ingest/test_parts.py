@@ -133,3 +133,11 @@ def test_start_up_leaves_the_parts_of_a_running_load_alone(engine: Engine) -> No
         assert drop_all_orphans(engine) == 0
     assert _tables_like(engine, "ds_poverty_line_r993") == ["ds_poverty_line_r993_p0"]
     assert drop_all_orphans(engine) == 1
+
+
+def test_a_refused_load_drops_orphans_too(engine: Engine, tmp_path: Path) -> None:
+    _orphan(engine, "ds_poverty_line_r994_p0")
+    bad = poverty_lines().with_columns(pl.lit("9").alias("urban"))
+    result = load(engine, "poverty_line", write_csv(bad, tmp_path / "bad.csv"))
+    assert result.release_id is None
+    assert _tables_like(engine, "ds_poverty_line_r") == []

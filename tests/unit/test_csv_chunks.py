@@ -9,7 +9,10 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from api.ingest import readers
+from api.ingest.contracts import ColumnType
 from api.ingest.readers import ROW_COLUMN, FileFormat
+from api.ingest.report import IngestError
+from api.ingest.validate import CSV_READ_TYPES
 
 CONTENT = (
     "\ufeffid,text,n\r\n"
@@ -50,3 +53,37 @@ def test_a_typed_column_that_does_not_parse_asks_for_text(tmp_path: Path) -> Non
     path.write_text("id,n\n1,10\n2,ten\n")
     with pytest.raises(readers.TypedReadError):
         list(readers.read_batches(path, FileFormat.csv, types={"n": pl.Int64()}))
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 9, 1 << 20])
+def test_short_rows_get_empty_cells_wherever_a_chunk_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
+) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("id,text,n\n1,a\n2,b,20\n3\n")
+    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", chunk_bytes)
+    read = pl.concat(list(readers.read_batches(path, FileFormat.csv)))
+    assert read.select("id", "text", "n").rows() == [
+        ("1", "a", None),
+        ("2", "b", "20"),
+        ("3", None, None),
+    ]
+
+
+def test_an_unclosed_quote_is_refused_naming_where_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text('id,text\n1,ok\n2,"a 12 inch tv\n' + "".join(f"{i},x\n" for i in range(3, 200)))
+    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", 16)
+    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 256)
+    with pytest.raises(IngestError, match=r"starts at or after row 3 is never closed"):
+        list(readers.read_batches(path, FileFormat.csv))
+
+
+def test_a_quoted_empty_yes_no_cell_is_blank_in_the_typed_read(tmp_path: Path) -> None:
+    path = tmp_path / "yn.csv"
+    path.write_text('id,flag\n"1","1"\n"2",""\n"3","tidak"\n')
+    types = {"flag": CSV_READ_TYPES[ColumnType.boolean]}
+    read = pl.concat(list(readers.read_batches(path, FileFormat.csv, types=types)))
+    assert read["flag"].cast(pl.String).to_list() == ["1", None, "tidak"]
