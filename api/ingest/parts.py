@@ -109,8 +109,10 @@ class _Stream:
         return True
 
     def commit(self) -> None:
+        """Commit in the worker thread: committing a part flushes its files to disk, and the
+        parts' flushes overlap. :meth:`wait` for it."""
         self.wait()
-        self._txn.commit()
+        self._pending = self._pool.submit(self._txn.commit)
 
     def close(self) -> None:
         """Roll back unless committed. Work still running (the caller failed meanwhile) is
@@ -190,6 +192,8 @@ class PartedCopy:
         partition of the dataset table."""
         for stream in self._streams:
             stream.commit()
+        for stream in self._streams:
+            stream.wait()
         self._close()
         table = self._contract.table
         release = release_partition(table, self._release_id)
