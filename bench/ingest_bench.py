@@ -284,8 +284,7 @@ def _instrument(timers: Timers) -> None:
         (loader, "validate_batch", "validate"),
         (parts, "copy_frame", "copy"),
         (parts._Stream, "_build_indexes", "index"),
-        (parts._Stream, "commit", "commit parts"),
-        (parts.PartedCopy, "attach", "attach (incl. commit parts)"),
+        (parts.PartedCopy, "attach", "commit parts + attach"),
         (loader, "duplicate_keys", "key checks"),
         (loader, "missing_references", "key checks"),
         # copy_frame's CSV encoding, to split the COPY into encoding and sending + server work.

@@ -53,6 +53,21 @@ class Scale:
 YEARS = (2019, 2020, 2021, 2022, 2023, 2024)
 RELEASES = (2021, 2022, 2023, 2024)
 
+_DEMO = Scale(
+    name=ScaleName.demo,
+    provinces=None,
+    susenas_years=YEARS,
+    susenas_households=REAL_SUSENAS_HOUSEHOLDS,
+    sakernas_per_kab=400,
+    podes_years=(2021, 2024),
+    pdrb_years=YEARS,
+    apbd_years=(2023, 2024),
+    apbd_lines_per_kab=40,
+    dtks_regions=("75", "65", "92"),
+    dtks_releases=RELEASES,
+    dtks_persons=True,
+)
+
 SCALES: dict[ScaleName, Scale] = {
     # For tests: two provinces, a small Susenas sample, the registry of one city.
     ScaleName.tiny: Scale(
@@ -71,47 +86,19 @@ SCALES: dict[ScaleName, Scale] = {
     ),
     # First start: every region, Susenas at real size, the registry of three small provinces
     # (Gorontalo, Kalimantan Utara, Papua Barat).
-    ScaleName.demo: Scale(
-        name=ScaleName.demo,
-        provinces=None,
-        susenas_years=YEARS,
-        susenas_households=REAL_SUSENAS_HOUSEHOLDS,
-        sakernas_per_kab=400,
-        podes_years=(2021, 2024),
-        pdrb_years=YEARS,
-        apbd_years=(2023, 2024),
-        apbd_lines_per_kab=40,
-        dtks_regions=("75", "65", "92"),
-        dtks_releases=RELEASES,
-        dtks_persons=True,
-    ),
+    ScaleName.demo: _DEMO,
     # One province in full (DI Yogyakarta unless --province says otherwise).
-    ScaleName.province: Scale(
-        name=ScaleName.province,
-        provinces=("34",),
-        susenas_years=YEARS,
-        susenas_households=REAL_SUSENAS_HOUSEHOLDS,
-        sakernas_per_kab=400,
-        podes_years=(2021, 2024),
-        pdrb_years=YEARS,
-        apbd_years=(2023, 2024),
-        apbd_lines_per_kab=40,
-        dtks_regions=("34",),
-        dtks_releases=RELEASES,
-        dtks_persons=True,
+    ScaleName.province: replace(
+        _DEMO, name=ScaleName.province, provinces=("34",), dtks_regions=("34",)
     ),
     # Benchmarks: the registry of the whole country at real size (latest release only unless
     # --dtks-releases asks for more; persons only with --dtks-persons).
-    ScaleName.national: Scale(
+    ScaleName.national: replace(
+        _DEMO,
         name=ScaleName.national,
-        provinces=None,
         susenas_years=(2024,),
-        susenas_households=REAL_SUSENAS_HOUSEHOLDS,
-        sakernas_per_kab=400,
         podes_years=(2024,),
-        pdrb_years=YEARS,
         apbd_years=(2024,),
-        apbd_lines_per_kab=40,
         dtks_regions=None,
         dtks_releases=(2024,),
         dtks_persons=False,

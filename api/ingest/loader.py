@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from api.db.models import CodeVintage, DatasetRelease, Region, RegionCode
 from api.ingest import readers
 from api.ingest.contracts import Contract, all_contracts
-from api.ingest.parts import PartedCopy, drop_orphans, lock_dataset
+from api.ingest.parts import PartedCopy, drop_left_parts, lock_dataset
 from api.ingest.readers import ROW_COLUMN, FileFormat
 from api.ingest.report import Example, IngestError, Report, ViolationCollector
 from api.ingest.tables import DATASET_TABLES
@@ -74,14 +74,12 @@ def load_file(
     if collector:
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
     source = _Source.of(contract, path, fmt, mapping, fingerprint.rows)
+    _drop_left_parts(engine, contract)
     try:
-        result = _load(engine, request, source, fingerprint.checksum, collector, progress)
+        return _load(engine, request, source, fingerprint.checksum, collector, progress)
     except BaseException:
-        _drop_left_parts(engine, contract)
+        _drop_left_parts(engine, contract)  # the parts this load may have committed
         raise
-    if result.release_id is None:
-        _drop_left_parts(engine, contract)  # the refused load's drops were rolled back
-    return result
 
 
 def _load(
@@ -96,7 +94,6 @@ def _load(
     file_name = request.file_name or request.path.name
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
-        drop_orphans(conn, contract)
         _refuse_identical(conn, contract, checksum)
         vintage, earlier = _vintage(conn, request.vintage)
         release_id = _new_release(conn, request, file_name, source, checksum, vintage)
@@ -117,12 +114,10 @@ def _load(
 
 
 def _drop_left_parts(engine: Engine, contract: Contract) -> None:
-    """After a failed load: the parts it may have committed before failing (best effort; the
-    next load or start drops them otherwise)."""
+    """Drop the parts failed or killed loads left, in a transaction of its own (best effort;
+    skipped while another load holds the dataset's lock; every start drops them too)."""
     try:
-        with engine.begin() as conn:
-            if lock_dataset(conn, contract):
-                drop_orphans(conn, contract)
+        drop_left_parts(engine, contract)
     except Exception:  # the database may be what failed
         _log.warning("could not drop the parts of a failed %s load", contract.name, exc_info=True)
 
@@ -240,10 +235,12 @@ class _Source:
     ) -> _Source:
         """A CSV file's number and yes/no columns are read typed: an optimistic first pass
         (see :func:`_copy_batches`)."""
+        if fmt is not FileFormat.csv:
+            return cls(path, fmt, mapping, rows)
         types = {
             name: CSV_READ_TYPES[contract.column(target).type]
             for name, target in mapping.rename.items()
-            if fmt is FileFormat.csv and contract.column(target).type in CSV_READ_TYPES
+            if contract.column(target).type in CSV_READ_TYPES
         }
         return cls(path, fmt, mapping, rows, types)
 

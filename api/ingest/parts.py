@@ -258,11 +258,13 @@ def lock_dataset(conn: Connection, contract: Contract) -> bool:
     )
 
 
+def drop_left_parts(engine: Engine, contract: Contract) -> int:
+    """:func:`drop_orphans` in a transaction of its own; nothing while a load of the dataset
+    runs (it holds the lock, and its parts are no orphans)."""
+    with engine.begin() as conn:
+        return drop_orphans(conn, contract) if lock_dataset(conn, contract) else 0
+
+
 def drop_all_orphans(engine: Engine) -> int:
-    """:func:`drop_orphans` for every dataset no load is running for (at start-up)."""
-    dropped = 0
-    for contract in all_contracts().values():
-        with engine.begin() as conn:
-            if lock_dataset(conn, contract):
-                dropped += drop_orphans(conn, contract)
-    return dropped
+    """:func:`drop_left_parts` for every dataset (at start-up)."""
+    return sum(drop_left_parts(engine, contract) for contract in all_contracts().values())

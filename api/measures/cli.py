@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -107,6 +107,17 @@ def split_by(by: list[str] | None) -> tuple[list[Level], list[str]]:
     return order[: deepest + 1], breakdowns
 
 
+def _domains(by: list[str] | None, lonely_psu: LonelyPsu) -> dict[str, Any]:
+    """The engine's domain arguments from ``--by`` and ``--lonely-psu``."""
+    levels, breakdowns = split_by(by)
+    return {"levels": levels, "breakdowns": breakdowns, "lonely_psu": lonely_psu}
+
+
+def _lines(poverty_lines: Path | None) -> dict[str, Any]:
+    """The engine's ``poverty_lines`` argument from ``--poverty-lines``."""
+    return {"poverty_lines": read_table(poverty_lines) if poverty_lines else None}
+
+
 def _emit(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None) -> None:
     text = flatten_lists(frame).write_csv() if fmt is OutputFormat.csv else frame.write_json()
     if output is None:
@@ -144,14 +155,9 @@ def poverty(
     output: OutputOption = None,
 ) -> None:
     """P0, P1, P2, Watts, number of poor with SE/CI/RSE/flag; Gini, deciles; one row per domain."""
-    levels, breakdowns = split_by(by)
     _answer(
         lambda: poverty_measures(
-            read_table(file),
-            levels=levels,
-            breakdowns=breakdowns,
-            poverty_lines=read_table(poverty_lines) if poverty_lines else None,
-            lonely_psu=lonely_psu,
+            read_table(file), **_domains(by, lonely_psu), **_lines(poverty_lines)
         ),
         fmt,
         output,
@@ -172,15 +178,12 @@ def profile(
     output: OutputOption = None,
 ) -> None:
     """People by welfare band (very poor, poor, near poor, non-poor) and a characteristic."""
-    levels, breakdowns = split_by(by)
     _answer(
         lambda: poverty_profile(
             read_table(file),
             characteristic,
-            levels=levels,
-            breakdowns=breakdowns,
-            poverty_lines=read_table(poverty_lines) if poverty_lines else None,
-            lonely_psu=lonely_psu,
+            **_domains(by, lonely_psu),
+            **_lines(poverty_lines),
         ),
         fmt,
         output,
@@ -206,15 +209,12 @@ def indicator(
     output: OutputOption = None,
 ) -> None:
     """One catalogue indicator (a weighted share) with SE/CI/RSE/flag; one row per domain."""
-    levels, breakdowns = split_by(by)
     _answer(
         lambda: indicator_estimates(
             load_catalogue().get(code),
             read_table(file),
             read_table(persons) if persons else None,
-            levels=levels,
-            breakdowns=breakdowns,
-            lonely_psu=lonely_psu,
+            **_domains(by, lonely_psu),
         ),
         fmt,
         output,
