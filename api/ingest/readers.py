@@ -9,10 +9,12 @@ whose bytes contradict its extension is refused.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -205,23 +207,38 @@ def _csv_records(path: Path, size: int) -> Iterator[bytes]:
     """The file's data records (the header skipped) in chunks of about ``size`` bytes, each
     cut after a line break outside quotes, so no record is split across chunks."""
     with path.open("rb") as handle:
-        rest, in_header = b"", True
-        while True:
-            block = handle.read(size)
-            data = rest + block
-            cut = _last_record_end(data) if block else len(data)
-            if cut is None:  # one record longer than a chunk: read on
-                if len(data) > MAX_RECORD_BYTES:
-                    raise _UnclosedQuoteError
-                rest = data
-                continue
-            chunk, rest = data[:cut], data[cut:]
-            if in_header:
-                chunk, in_header = chunk[_first_record_end(chunk) :], False
-            if chunk.strip():
+        start, end, first = 0, os.fstat(handle.fileno()).st_size, True
+        while start < end:
+            chunk = _records_at(handle, start, size, end)
+            start += len(chunk)
+            if first:
+                chunk, first = chunk[_first_record_end(chunk) :], False
+            if chunk and not chunk.isspace():  # strip() would copy the chunk
                 yield chunk
-            if not block:
-                return
+
+
+_TAIL_BYTES = 1 << 16
+
+
+def _records_at(handle: BinaryIO, start: int, size: int, end: int) -> bytes:
+    """The whole records in about ``size`` bytes from ``start``. Each byte is read once (the
+    last line break is looked for in a short tail first): reading a whole block and cutting
+    it would copy it twice, and on this kind of machine a copy costs as much as a scan."""
+    while start + size < end:
+        tail = min(size, _TAIL_BYTES)
+        handle.seek(start + size - tail)
+        line_end = handle.read(tail).rfind(b"\n")
+        if line_end >= 0:
+            handle.seek(start)
+            data = handle.read(size - tail + line_end + 1)
+            cut = _last_record_end(data)
+            if cut is not None:
+                return data if cut == len(data) else data[:cut]
+        if size > MAX_RECORD_BYTES:  # a "record" this long is an unclosed quote
+            raise _UnclosedQuoteError
+        size *= 2  # one record longer than a chunk, or a line break inside quotes: read on
+    handle.seek(start)
+    return handle.read()  # the file's end ends its last record
 
 
 def _first_record_end(data: bytes) -> int:

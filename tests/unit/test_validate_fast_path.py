@@ -111,6 +111,28 @@ def test_typed_parquet_columns_skip_parsing_and_keep_their_rules() -> None:
     assert typed["year"].to_list() == [2024, 2024]
 
 
+def test_a_listed_region_code_that_breaks_the_pattern_is_reported_as_a_pattern() -> None:
+    """The fast path checks pattern and region list with one lookup; a code list holding a
+    malformed code must not let that code through."""
+    contract = all_contracts()["dtks_household"]
+    batch = _batch("dtks_household")
+    codes = batch["desa_code"]
+    malformed = "33.26.01.20011"
+    listed = RegionCheck(pl.concat([codes, pl.Series([malformed])]))
+    bad = batch.with_columns(
+        pl.when(pl.col(ROW_COLUMN) == 4)
+        .then(pl.lit(malformed))
+        .otherwise("desa_code")
+        .alias("desa_code")
+    )
+    _both(contract, bad)
+    collector = ViolationCollector()
+    validate_batch(contract, bad, {"desa_code": listed}, collector)
+    found = [(v.rule, v.column, v.count, v.examples[0].row) for v in collector.violations]
+    assert found == [("pattern", "desa_code", 1, 4)]
+    assert not _violations(contract, batch, {"desa_code": listed})
+
+
 def test_boolean_spelled_outside_the_first_values_pair_is_not_read_as_false() -> None:
     contract = all_contracts()["dtks_household"]
     column = next(c.name for c in contract.columns if c.type is ColumnType.boolean)
