@@ -42,9 +42,12 @@ class RegionCheck:
     _matching: dict[str, pl.Series] = field(default_factory=dict, compare=False, repr=False)
 
     def matching(self, pattern: str) -> pl.Series:
-        """The allowed codes that also match ``pattern`` (computed once per pattern)."""
+        """The allowed codes that match ``pattern`` and are clean text (neither empty nor
+        padded), so a value found among them is valid as it stands; computed once."""
         if pattern not in self._matching:
-            self._matching[pattern] = self.allowed.filter(self.allowed.str.contains(pattern))
+            codes = self.allowed
+            clean = (codes != "") & (codes.str.strip_chars() == codes)
+            self._matching[pattern] = codes.filter(codes.str.contains(pattern) & clean)
         return self._matching[pattern]
 
 
@@ -213,8 +216,10 @@ def validate_batch(
     present = _text_last([c for c in contract.columns if c.name in batch.columns])
     schema = batch.schema  # built anew on each access (an Enum's categories too): take it once
     pairs = _boolean_pairs(present, batch, schema)
+    listed = {c.name for c in present if _listed_codes(c, regions.get(c.name)) is not None}
     fast = batch.select(
-        *(_fast_parsed(c, schema[c.name], pairs.get(c.name)).alias(c.name) for c in present)
+        _fast_parsed(c, schema[c.name], pairs.get(c.name), listed=c.name in listed).alias(c.name)
+        for c in present
     )
     flagged = _suspect_columns(present, batch, fast, regions, pairs)
     if flagged:
@@ -267,7 +272,9 @@ _NATIVE: dict[ColumnType, tuple[type[pl.DataType], ...]] = {
 }
 
 
-def _fast_parsed(col: Column, dtype: pl.DataType, pair: tuple[str, str] | None) -> pl.Expr:
+def _fast_parsed(
+    col: Column, dtype: pl.DataType, pair: tuple[str, str] | None, *, listed: bool = False
+) -> pl.Expr:
     """The column parsed as it stands: right for every value it accepts, null for the rest.
 
     A typed source column (Parquet) of a fitting type needs no parsing at all. Text is parsed
@@ -277,7 +284,8 @@ def _fast_parsed(col: Column, dtype: pl.DataType, pair: tuple[str, str] | None) 
     source = pl.col(col.name)
     if col.type is ColumnType.string:
         text = source if dtype == pl.String else source.cast(pl.String)
-        return text.str.strip_chars().replace("", None)
+        # A value to be found among clean listed codes needs no cleaning: any other fails.
+        return text if listed else text.str.strip_chars().replace("", None)
     if col.type is ColumnType.boolean and _spelled_booleans(dtype):
         # An Enum holds indexes into its categories: compare those, not the spellings. The
         # CSV reader's Enum lists the true spellings first, so a comparison is enough.
@@ -339,19 +347,27 @@ def _suspect_columns(
     return flagged
 
 
+def _listed_codes(col: Column, region: RegionCheck | None) -> pl.Series | None:
+    """The codes the fast path looks a value up among, to check the column's pattern and
+    region list at once; None when it checks them apart."""
+    if region is None or col.pattern is None or region.prefix:
+        return None
+    return region.matching(_anchored(col.pattern))
+
+
 def _broken_counts(col: Column, region: RegionCheck | None) -> list[pl.Expr]:
     """How many parsed values break each of the column's rules after its type (or, for a
     pattern and a region list together, how many break either)."""
-    if region is None or col.pattern is None or region.prefix:
+    codes = _listed_codes(col, region)
+    if codes is None:
         return [mask.fill_null(False).sum() for _, _, mask in _value_rules(col, region)]
-    # A code among the allowed codes that match the pattern breaks neither rule: one lookup
-    # instead of a regex per row. The exact path tells the two rules apart when one breaks.
+    # A value among the listed codes breaks neither rule: one lookup instead of a regex per
+    # row. The exact path tells the two rules apart when one breaks.
     value = pl.col(col.name)
     others = _value_rules(col.model_copy(update={"pattern": None, "region": None}), None)
-    well_formed_codes = region.matching(_anchored(col.pattern)).implode()
     return [
         *(mask.fill_null(False).sum() for _, _, mask in others),
-        (value.is_not_null() & ~value.is_in(well_formed_codes)).sum(),
+        (value.is_not_null() & ~value.is_in(codes.implode())).sum(),
     ]
 
 

@@ -133,6 +133,20 @@ def test_a_listed_region_code_that_breaks_the_pattern_is_reported_as_a_pattern()
     assert not _violations(contract, batch, {"desa_code": listed})
 
 
+def test_a_padded_listed_region_code_is_loaded_clean() -> None:
+    """The fast path takes listed codes as they stand; a padded one must still be cleaned."""
+    contract = all_contracts()["dtks_household"]
+    batch = _batch("dtks_household")
+    padded = batch.with_columns(
+        (pl.lit(" ") + pl.col("desa_code") + pl.lit("\t")).alias("desa_code")
+    )
+    regions = {"desa_code": RegionCheck(batch["desa_code"])}
+    collector = ViolationCollector()
+    typed = validate_batch(contract, padded, regions, collector)
+    assert not collector
+    assert typed["desa_code"].to_list() == batch["desa_code"].to_list()
+
+
 def test_boolean_spelled_outside_the_first_values_pair_is_not_read_as_false() -> None:
     contract = all_contracts()["dtks_household"]
     column = next(c.name for c in contract.columns if c.type is ColumnType.boolean)
