@@ -179,6 +179,23 @@ def test_file_that_is_not_what_its_extension_says(
     assert active(engine, "poverty_line") == baseline
 
 
+def test_a_damaged_parquet_or_xlsx_is_refused_as_unreadable(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    whole = tmp_path / "whole.parquet"
+    poverty_lines(2).write_parquet(whole)
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(whole.read_bytes()[:-40])  # its footer lost, as in an interrupted copy
+    xlsx = tmp_path / "cut.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    for path in (cut, xlsx):
+        with pytest.raises(IngestError) as raised:
+            load(engine, "poverty_line", path)
+        assert raised.value.rule == "unreadable_file"
+        assert path.name in raised.value.message
+    assert active(engine, "poverty_line") == baseline
+
+
 @pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
 def test_parquet_and_xlsx_load(engine: Engine, tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"gk.{fmt}"
