@@ -87,3 +87,33 @@ def test_a_quoted_empty_yes_no_cell_is_blank_in_the_typed_read(tmp_path: Path) -
     types = {"flag": CSV_READ_TYPES[ColumnType.boolean]}
     read = pl.concat(list(readers.read_batches(path, FileFormat.csv, types=types)))
     assert read["flag"].cast(pl.String).to_list() == ["1", None, "tidak"]
+
+
+def test_records_longer_than_the_tail_looked_at_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A window whose tail holds no line break still ends at its last whole record: it must
+    not grow until the file reads as one unclosed quote."""
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"id,text\n" + b"a,xxxxxxxxxxxx\n" * 700)
+    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", 512)
+    monkeypatch.setattr(readers, "_TAIL_BYTES", 1)
+    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 4096)
+    chunks = list(readers._csv_records(path, 512))
+    assert b"".join(chunks) == b"a,xxxxxxxxxxxx\n" * 700
+    assert max(len(c) for c in chunks) <= 512
+
+
+def test_a_file_cut_short_while_read_ends_the_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"a,b\n1,2\n3,4\n")
+    real = readers.os.fstat
+
+    class _Longer:  # the size seen before the file was cut short
+        def __init__(self, fd: int) -> None:
+            self.st_size = real(fd).st_size + 100
+
+    monkeypatch.setattr(readers.os, "fstat", _Longer)
+    assert list(readers._csv_records(path, 1 << 20)) == [b"1,2\n3,4\n"]
