@@ -92,6 +92,9 @@ class _Stream:
         table = DATASET_TABLES[self._contract.name]
         key = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
         self._conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # in-memory sorts
+        # The streams already build their parts' indexes side by side; parallel workers on
+        # top only add their coordination and a merge (measured: 1.4 core-s more for 5 M rows).
+        self._conn.execute(text("SET LOCAL max_parallel_maintenance_workers = 0"))
         try:
             self._conn.execute(
                 text(
