@@ -60,6 +60,15 @@ class _Stream:
                     f"CHECK (release_id = {int(release_id)} AND {LOAD_PART} = {int(part)}))"
                 )
             )
+            # The two columns every row of the part shares are filled by Postgres, not sent
+            # and parsed with each row.
+            self._conn.execute(
+                text(
+                    f'ALTER TABLE "{self.table}" '
+                    f"ALTER COLUMN release_id SET DEFAULT {int(release_id)}, "
+                    f"ALTER COLUMN {LOAD_PART} SET DEFAULT {int(part)}"
+                )
+            )
         except BaseException:
             self.close()
             raise
@@ -165,11 +174,9 @@ class PartedCopy:
         if not self._copying:
             return
         key = pl.struct(self._contract.primary_key).hash() % len(self._streams)
-        framed = typed.with_columns(
-            pl.lit(self._release_id, pl.Int64).alias("release_id"),
-            key.cast(pl.Int16).alias(LOAD_PART),
-        )
-        for (part,), frame in framed.partition_by(LOAD_PART, as_dict=True).items():
+        framed = typed.with_columns(key.cast(pl.Int16).alias(LOAD_PART))
+        parts = framed.partition_by(LOAD_PART, as_dict=True, include_key=False)
+        for (part,), frame in parts.items():
             self._streams[int(part)].submit(frame)
 
     def stop(self) -> None:
