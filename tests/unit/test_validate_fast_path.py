@@ -43,6 +43,9 @@ AWKWARD = [
     "x",
     "2024-02-30",
     "33.26.01.2001",
+    "+202",  # four bytes that read as a number: not four digits
+    "+123456789012345",
+    "\u0661\u0662\u0663\u0664",  # Arabic-Indic digits, which a pattern's \d also matches
 ]
 
 
