@@ -236,7 +236,7 @@ def validate_batch(
 def _text_last(columns: list[Column]) -> list[Column]:
     """The columns with text ones last. Text is where a select spends its time, and Polars
     runs a select's expressions in parallel: with the heavy ones listed first the batch took
-    twice as long (measured on 250k rows of dtks_household, Polars 1.x, 2 cores)."""
+    twice as long (measured on 250k rows of dtks_household, Polars 2.1, 2 cores)."""
     return sorted(columns, key=lambda c: c.type is ColumnType.string)
 
 
