@@ -13,6 +13,8 @@ from sqlalchemy import Connection
 # costs Postgres less to parse than CSV, and Polars less to write (no quoting decisions).
 _SPECIAL = ["\\", "\t", "\n", "\r"]
 _ESCAPED = ["\\\\", "\\t", "\\n", "\\r"]
+# A regular expression matching any of them.
+_SPECIAL_CLASS = "[" + "".join(_SPECIAL).replace("\\", "\\\\") + "]"
 
 
 def copy_frame(conn: Connection, table: str, frame: pl.DataFrame, *, freeze: bool = False) -> int:
@@ -40,8 +42,7 @@ def _as_copy_text(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame as COPY's text format wants it written: booleans as 1/0 (Postgres reads
     them much faster than true/false), and the special characters in text escaped."""
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    special = "[" + "".join(_SPECIAL).replace("\\", "\\\\") + "]"
-    flagged = frame.select(pl.col(texts).str.contains(special).any()).row(0) if texts else ()
+    flagged = frame.select(pl.col(texts).str.contains(_SPECIAL_CLASS).any()).row(0) if texts else ()
     escape = [name for name, found in zip(texts, flagged, strict=True) if found]
     return frame.with_columns(
         pl.col(pl.Boolean).cast(pl.UInt8),

@@ -29,7 +29,13 @@ from sqlalchemy.pool import NullPool
 from api.db.copy import copy_frame
 from api.ingest.contracts import Contract, all_contracts
 from api.ingest.report import IngestError
-from api.ingest.tables import DATASET_TABLES, LOAD_PART, part_table, release_partition
+from api.ingest.tables import (
+    DATASET_TABLES,
+    LOAD_PART,
+    part_table,
+    partition_pattern,
+    release_partition,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -55,7 +61,7 @@ class _Stream:
             self._txn = self._conn.begin()
             self._conn.execute(
                 text(
-                    f'CREATE TABLE "{self.table}" (LIKE "{contract.table}" INCLUDING DEFAULTS, '
+                    f'CREATE TABLE "{self.table}" (LIKE "{contract.table}", '
                     f'CONSTRAINT "ck_{self.table}_part" '
                     f"CHECK (release_id = {int(release_id)} AND {LOAD_PART} = {int(part)}))"
                 )
@@ -250,7 +256,7 @@ def drop_orphans(conn: Connection, contract: Contract) -> int:
             "WHERE c.relnamespace = CAST(current_schema() AS regnamespace) "
             "AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname ~ :pattern"
         ),
-        {"pattern": f"^{contract.table}_r[0-9]+(_p[0-9]+)?$"},
+        {"pattern": partition_pattern(contract.table)},
     ).all()
     for name in orphans:
         conn.execute(text(f'DROP TABLE "{name}"'))

@@ -71,7 +71,13 @@ def build_table(contract: Contract) -> Table:
     )
 
 
-PARTITION_PATTERN = re.compile(r"^ds_\w+_r\d+(_p\d+)?$")
+def partition_pattern(table: str = r"ds_\w+") -> str:
+    """A regular expression (Python's and Postgres' alike) for the names of ``table``'s
+    release partitions and their parts."""
+    return rf"^{table}_r\d+(_p\d+)?$"
+
+
+PARTITION_PATTERN = re.compile(partition_pattern())
 
 
 def release_partition(table: str, release_id: int) -> str:
