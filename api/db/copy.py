@@ -3,10 +3,11 @@ slower)."""
 
 from __future__ import annotations
 
-import io
+from typing import IO, cast
 
 import polars as pl
 from psycopg import Connection as PsycopgConnection
+from psycopg import Copy
 from sqlalchemy import Connection
 
 # COPY's text format: tab-separated, \N for null, and these characters escaped in text. It
@@ -26,16 +27,34 @@ def copy_frame(conn: Connection, table: str, frame: pl.DataFrame, *, freeze: boo
     raw = conn.connection.driver_connection
     if not isinstance(raw, PsycopgConnection):
         raise TypeError("COPY needs a psycopg 3 connection")
-    buffer = io.BytesIO()
-    _as_copy_text(frame).write_csv(
-        buffer, include_header=False, separator="\t", quote_style="never", null_value="\\N"
-    )
     columns = ", ".join(f'"{name}"' for name in frame.columns)
     options = "FORMAT text" + (", FREEZE" if freeze else "")
     statement = f"COPY {table} ({columns}) FROM STDIN WITH ({options})"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(buffer.getbuffer())  # no second copy of the payload
+        _as_copy_text(frame).write_csv(
+            cast("IO[bytes]", _CopyWriter(copy)),  # Polars only writes and flushes
+            include_header=False,
+            separator="\t",
+            quote_style="never",
+            null_value="\\N",
+        )
     return frame.height
+
+
+class _CopyWriter:
+    """Where Polars writes the COPY text: each piece goes to the server as it is written.
+    Collecting the whole batch in a buffer first cost a load of 5 M rows ~0.5 s of system
+    time, most of it faulting in the buffer's fresh pages."""
+
+    def __init__(self, copy: Copy) -> None:
+        self._copy = copy
+
+    def write(self, data: bytes) -> int:
+        self._copy.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: the COPY sends what it is given."""
 
 
 def _as_copy_text(frame: pl.DataFrame) -> pl.DataFrame:

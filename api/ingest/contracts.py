@@ -83,6 +83,30 @@ class Column(BaseModel):
             raise ValueError(f"column {self.name}: region codes are strings")
         return self
 
+    @property
+    def integer_codes(self) -> list[int] | None:
+        """An integer column's code list as numbers, when each code is an integer's own
+        spelling ("1", not "01"); None otherwise."""
+        if self.type is not ColumnType.integer or self.codes is None:
+            return None
+        codes = list(self.codes)
+        try:
+            numbers = [int(c) for c in codes]
+        except ValueError:
+            return None
+        return numbers if [str(n) for n in numbers] == codes else None
+
+    @property
+    def integer_bounds(self) -> tuple[float, float] | None:
+        """The least and greatest value an integer column's rules allow, when its code list
+        or its min and max bound it on both sides."""
+        codes = self.integer_codes
+        if codes:
+            return min(codes), max(codes)
+        if self.type is ColumnType.integer and self.min is not None and self.max is not None:
+            return self.min, self.max
+        return None
+
 
 class Reference(BaseModel):
     """Rows must point at existing rows of another dataset (in its active release)."""

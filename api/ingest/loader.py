@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -67,26 +68,29 @@ def load_file(
     contract, path = request.contract, request.path
     file_name = request.file_name or path.name
     fmt = readers.sniff(path)
-    fingerprint = readers.fingerprint(path, fmt)
+    rows = readers.count_rows(path, fmt)
     mapping = map_header(contract, readers.header(path, fmt))
     collector = ViolationCollector()
     _header_violations(mapping, collector)
     if collector:
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
-    source = _Source.of(contract, path, fmt, mapping, fingerprint.rows)
+    source = _Source.of(contract, path, fmt, mapping, rows)
     _drop_left_parts(engine, contract)
-    try:
-        return _load(engine, request, source, fingerprint.checksum, collector, progress)
-    except BaseException:
-        _drop_left_parts(engine, contract)  # the parts this load may have committed
-        raise
+    # The checksum (~0.9 s of a core per GB) is computed while the load reads the file.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum") as hashing:
+        checksum = hashing.submit(readers.checksum, path)
+        try:
+            return _load(engine, request, source, checksum, collector, progress)
+        except BaseException:
+            _drop_left_parts(engine, contract)  # the parts this load may have committed
+            raise
 
 
 def _load(
     engine: Engine,
     request: LoadRequest,
     source: _Source,
-    checksum: str,
+    checksum: Future[str],
     collector: ViolationCollector,
     progress: Progress,
 ) -> LoadResult:
@@ -94,9 +98,11 @@ def _load(
     file_name = request.file_name or request.path.name
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
-        _refuse_identical(conn, contract, checksum)
+        if _same_size_loaded(conn, contract, source.bytes):
+            # Only then can the file be one already loaded: refuse it before any work.
+            _refuse_identical(conn, contract, checksum.result())
         vintage, earlier = _vintage(conn, request.vintage)
-        release_id = _new_release(conn, request, file_name, source, checksum, vintage)
+        release_id = _new_release(conn, request, file_name, source, vintage)
         regions = _region_checks(conn, contract, earlier)
         target = _Target(engine, conn, contract, release_id, regions, progress)
         rows = _copy_batches(target, source, collector)
@@ -106,8 +112,12 @@ def _load(
         if rows == 0:
             raise IngestError("empty_file", f"{file_name} has a header but no rows.")
         progress(rows, rows, "activating")
+        digest = checksum.result()
+        _refuse_identical(conn, contract, digest)
         conn.execute(
-            update(DatasetRelease).where(DatasetRelease.id == release_id).values(row_count=rows)
+            update(DatasetRelease)
+            .where(DatasetRelease.id == release_id)
+            .values(row_count=rows, checksum=digest)
         )
         _activate(conn, contract, release_id)
     return LoadResult(_report(contract, file_name, rows, collector, mapping), release_id)
@@ -192,13 +202,21 @@ def _vintage(conn: Connection, asked: int | None) -> tuple[int, int | None]:
     return asked, asked
 
 
+def _same_size_loaded(conn: Connection, contract: Contract, size: int) -> bool:
+    """Whether a release of the dataset came from a file of exactly ``size`` bytes."""
+    same = select(DatasetRelease.id).where(
+        DatasetRelease.contract == contract.name, DatasetRelease.file_bytes == size
+    )
+    return conn.scalar(same.limit(1)) is not None
+
+
+# The checksum of a release still loading. It is replaced before the load commits, and the
+# dataset's lock keeps a second one from existing at the same time.
+_PENDING_CHECKSUM = ""
+
+
 def _new_release(
-    conn: Connection,
-    request: LoadRequest,
-    file_name: str,
-    source: _Source,
-    digest: str,
-    vintage: int,
+    conn: Connection, request: LoadRequest, file_name: str, source: _Source, vintage: int
 ) -> int:
     release_id = conn.scalar(
         insert(DatasetRelease)
@@ -208,10 +226,10 @@ def _new_release(
             label=request.label,
             status="loading",
             row_count=0,
-            checksum=digest,
+            checksum=_PENDING_CHECKSUM,
             file_name=file_name,
             file_format=source.fmt.value,
-            file_bytes=source.path.stat().st_size,
+            file_bytes=source.bytes,
             loaded_by=request.loaded_by,
             code_vintage=vintage,
         )
@@ -228,6 +246,10 @@ class _Source:
     mapping: Mapping
     rows: int | None  # expected, for progress
     types: dict[str, pl.DataType] = field(default_factory=dict)  # file column -> read type
+
+    @property
+    def bytes(self) -> int:
+        return self.path.stat().st_size
 
     @classmethod
     def of(

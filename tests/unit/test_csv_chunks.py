@@ -117,3 +117,13 @@ def test_a_file_cut_short_while_read_ends_the_read(
 
     monkeypatch.setattr(readers.os, "fstat", _Longer)
     assert list(readers._csv_records(path, 1 << 20)) == [b"1,2\n3,4\n"]
+
+
+def test_rows_are_counted_as_records(tmp_path: Path) -> None:
+    """The count is for progress: a quoted line break is no new row."""
+    good = tmp_path / "good.csv"
+    good.write_bytes(b'a,b\n1,"two\nlines"\n3,4\n5,6')
+    assert readers.count_rows(good, readers.FileFormat.csv) == 3
+    header_only = tmp_path / "header.csv"
+    header_only.write_bytes(b"a,b\n")
+    assert readers.count_rows(header_only, readers.FileFormat.csv) == 0
