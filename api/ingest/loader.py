@@ -68,19 +68,21 @@ def load_file(
     contract, path = request.contract, request.path
     file_name = request.file_name or path.name
     fmt = readers.sniff(path)
-    rows = readers.count_rows(path, fmt)
+    if fmt is FileFormat.parquet:
+        readers.parquet_rows(path)  # refuses damaged Parquet before anything else
     mapping = map_header(contract, readers.header(path, fmt))
     collector = ViolationCollector()
     _header_violations(mapping, collector)
     if collector:
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
-    source = _Source.of(contract, path, fmt, mapping, rows)
     _drop_left_parts(engine, contract)
-    # The checksum (~0.9 s of a core per GB) is computed while the load reads the file.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum") as hashing:
-        checksum = hashing.submit(readers.checksum, path)
+    # The checksum and row count (~1.3 s of a core per GB of CSV) are computed while the load
+    # reads the file.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint") as hashing:
+        fingerprint = hashing.submit(readers.fingerprint, path, fmt)
+        source = _Source.of(contract, path, fmt, mapping, fingerprint)
         try:
-            return _load(engine, request, source, checksum, collector, progress)
+            return _load(engine, request, source, collector, progress)
         except BaseException:
             _drop_left_parts(engine, contract)  # the parts this load may have committed
             raise
@@ -90,7 +92,6 @@ def _load(
     engine: Engine,
     request: LoadRequest,
     source: _Source,
-    checksum: Future[str],
     collector: ViolationCollector,
     progress: Progress,
 ) -> LoadResult:
@@ -100,7 +101,7 @@ def _load(
         _lock(conn, contract)
         if _same_size_loaded(conn, contract, source.bytes):
             # Only then can the file be one already loaded: refuse it before any work.
-            _refuse_identical(conn, contract, checksum.result())
+            _refuse_identical(conn, contract, source.checksum())
         vintage, earlier = _vintage(conn, request.vintage)
         release_id = _new_release(conn, request, file_name, source, vintage)
         regions = _region_checks(conn, contract, earlier)
@@ -112,7 +113,7 @@ def _load(
         if rows == 0:
             raise IngestError("empty_file", f"{file_name} has a header but no rows.")
         progress(rows, rows, "activating")
-        digest = checksum.result()
+        digest = source.checksum()
         _refuse_identical(conn, contract, digest)
         conn.execute(
             update(DatasetRelease)
@@ -244,27 +245,41 @@ class _Source:
     path: Path
     fmt: FileFormat
     mapping: Mapping
-    rows: int | None  # expected, for progress
+    fingerprint: Future[readers.Fingerprint]  # being computed alongside the load
     types: dict[str, pl.DataType] = field(default_factory=dict)  # file column -> read type
-
-    @property
-    def bytes(self) -> int:
-        return self.path.stat().st_size
 
     @classmethod
     def of(
-        cls, contract: Contract, path: Path, fmt: FileFormat, mapping: Mapping, rows: int | None
+        cls,
+        contract: Contract,
+        path: Path,
+        fmt: FileFormat,
+        mapping: Mapping,
+        fingerprint: Future[readers.Fingerprint],
     ) -> _Source:
         """A CSV file's number and yes/no columns are read typed: an optimistic first pass
         (see :func:`_copy_batches`)."""
         if fmt is not FileFormat.csv:
-            return cls(path, fmt, mapping, rows)
+            return cls(path, fmt, mapping, fingerprint)
         types = {
             name: CSV_READ_TYPES[contract.column(target).type]
             for name, target in mapping.rename.items()
             if contract.column(target).type in CSV_READ_TYPES
         }
-        return cls(path, fmt, mapping, rows, types)
+        return cls(path, fmt, mapping, fingerprint, types)
+
+    @property
+    def bytes(self) -> int:
+        return self.path.stat().st_size
+
+    @property
+    def rows(self) -> int | None:
+        """The rows expected, for progress: None until the fingerprint has counted them."""
+        done = self.fingerprint.done() and self.fingerprint.exception() is None
+        return self.fingerprint.result().rows if done else None
+
+    def checksum(self) -> str:
+        return self.fingerprint.result().checksum
 
     def as_text(self) -> _Source:
         return replace(self, types={})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
@@ -71,30 +72,33 @@ def _format_of(head: bytes) -> FileFormat | None:
     return FileFormat.csv
 
 
-def checksum(path: Path) -> str:
-    """The SHA-256 of the file's bytes: an identical file is the same release. Hashing
-    releases the GIL, so a load computes it in a thread alongside its own reading."""
+@dataclass(frozen=True)
+class Fingerprint:
+    checksum: str  # sha256 of the bytes: an identical file is the same release
+    rows: int | None  # data rows, for progress; None when only reading tells (XLSX)
+
+
+def fingerprint(path: Path, fmt: FileFormat) -> Fingerprint:
+    """The file's checksum and row count, from one pass over its bytes. Hashing releases the
+    GIL, so a load computes this in a thread alongside its own reading."""
     digest = hashlib.sha256()
+    lines, last = 0, b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
-    return digest.hexdigest()
-
-
-def count_rows(path: Path, fmt: FileFormat) -> int | None:
-    """The file's data rows, for progress only (the reading judges the file); None when only
-    reading tells (XLSX, or a CSV Polars cannot count). Damaged Parquet is refused here."""
+            lines += chunk.count(b"\n")
+            last = chunk
+    rows: int | None = None
     if fmt is FileFormat.csv:
-        try:  # Polars counts records (a quoted line break is no new row) on every core
-            return int(pl.scan_csv(path, infer_schema=False).select(pl.len()).collect().item())
-        except pl.exceptions.PolarsError:
-            return None
-    if fmt is FileFormat.parquet:
-        return _parquet_rows(path)
-    return None
+        unterminated = bool(last) and not last.endswith(b"\n")
+        rows = max(lines + unterminated - 1, 0)
+    elif fmt is FileFormat.parquet:
+        rows = parquet_rows(path)
+    return Fingerprint(digest.hexdigest(), rows)
 
 
-def _parquet_rows(path: Path) -> int:
+def parquet_rows(path: Path) -> int:
+    """The rows a Parquet file's metadata declares; damaged Parquet is refused."""
     try:
         return int(pl.scan_parquet(path).select(pl.len()).collect().item())
     except pl.exceptions.PolarsError as exc:

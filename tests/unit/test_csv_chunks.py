@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import polars as pl
@@ -119,11 +120,11 @@ def test_a_file_cut_short_while_read_ends_the_read(
     assert list(readers._csv_records(path, 1 << 20)) == [b"1,2\n3,4\n"]
 
 
-def test_rows_are_counted_as_records(tmp_path: Path) -> None:
-    """The count is for progress: a quoted line break is no new row."""
-    good = tmp_path / "good.csv"
-    good.write_bytes(b'a,b\n1,"two\nlines"\n3,4\n5,6')
-    assert readers.count_rows(good, readers.FileFormat.csv) == 3
-    header_only = tmp_path / "header.csv"
-    header_only.write_bytes(b"a,b\n")
-    assert readers.count_rows(header_only, readers.FileFormat.csv) == 0
+def test_fingerprint_hashes_the_bytes_and_counts_the_data_rows(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"a,b\n1,2\n3,4\n5,6")  # the last row has no line break
+    found = readers.fingerprint(path, FileFormat.csv)
+    assert found.checksum == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert found.rows == 3
+    path.write_bytes(b"a,b\n")
+    assert readers.fingerprint(path, FileFormat.csv).rows == 0
