@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -68,19 +67,16 @@ def load_file(
     contract, path = request.contract, request.path
     file_name = request.file_name or path.name
     fmt = readers.sniff(path)
-    if fmt is FileFormat.parquet:
-        readers.parquet_rows(path)  # refuses damaged Parquet before anything else
+    # Damaged Parquet is refused here, before anything else.
+    rows = readers.parquet_rows(path) if fmt is FileFormat.parquet else None
     mapping = map_header(contract, readers.header(path, fmt))
     collector = ViolationCollector()
     _header_violations(mapping, collector)
     if collector:
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
     _drop_left_parts(engine, contract)
-    # The checksum and row count (~1.3 s of a core per GB of CSV) are computed while the load
-    # reads the file.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint") as hashing:
-        fingerprint = hashing.submit(readers.fingerprint, path, fmt)
-        source = _Source.of(contract, path, fmt, mapping, fingerprint)
+    with readers.BackgroundFingerprint(path, fmt) as fingerprint:
+        source = _Source.of(contract, path, fmt, mapping, rows, fingerprint)
         try:
             return _load(engine, request, source, collector, progress)
         except BaseException:
@@ -99,7 +95,7 @@ def _load(
     file_name = request.file_name or request.path.name
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
-        if _same_size_loaded(conn, contract, source.bytes):
+        if _same_size_loaded(conn, contract, source.size):
             # Only then can the file be one already loaded: refuse it before any work.
             _refuse_identical(conn, contract, source.checksum())
         vintage, earlier = _vintage(conn, request.vintage)
@@ -230,7 +226,7 @@ def _new_release(
             checksum=_PENDING_CHECKSUM,
             file_name=file_name,
             file_format=source.fmt.value,
-            file_bytes=source.bytes,
+            file_bytes=source.size,
             loaded_by=request.loaded_by,
             code_vintage=vintage,
         )
@@ -245,7 +241,9 @@ class _Source:
     path: Path
     fmt: FileFormat
     mapping: Mapping
-    fingerprint: Future[readers.Fingerprint]  # being computed alongside the load
+    size: int  # bytes
+    rows: int | None  # known before reading (Parquet metadata); else counted alongside
+    fingerprint: readers.BackgroundFingerprint
     types: dict[str, pl.DataType] = field(default_factory=dict)  # file column -> read type
 
     @classmethod
@@ -255,28 +253,24 @@ class _Source:
         path: Path,
         fmt: FileFormat,
         mapping: Mapping,
-        fingerprint: Future[readers.Fingerprint],
+        rows: int | None,
+        fingerprint: readers.BackgroundFingerprint,
     ) -> _Source:
         """A CSV file's number and yes/no columns are read typed: an optimistic first pass
         (see :func:`_copy_batches`)."""
+        size = path.stat().st_size
         if fmt is not FileFormat.csv:
-            return cls(path, fmt, mapping, fingerprint)
+            return cls(path, fmt, mapping, size, rows, fingerprint)
         types = {
             name: CSV_READ_TYPES[contract.column(target).type]
             for name, target in mapping.rename.items()
             if contract.column(target).type in CSV_READ_TYPES
         }
-        return cls(path, fmt, mapping, fingerprint, types)
+        return cls(path, fmt, mapping, size, rows, fingerprint, types)
 
-    @property
-    def bytes(self) -> int:
-        return self.path.stat().st_size
-
-    @property
-    def rows(self) -> int | None:
-        """The rows expected, for progress: None until the fingerprint has counted them."""
-        done = self.fingerprint.done() and self.fingerprint.exception() is None
-        return self.fingerprint.result().rows if done else None
+    def expected_rows(self) -> int | None:
+        """The rows expected, for progress: None while a CSV's are being counted."""
+        return self.rows if self.rows is not None else self.fingerprint.rows_so_far()
 
     def checksum(self) -> str:
         return self.fingerprint.result().checksum
@@ -321,7 +315,7 @@ def _copy_batches(target: _Target, source: _Source, collector: ViolationCollecto
         try:
             return _copy_pass(target, source, None)
         except _TextNeededError:
-            target.progress(0, source.rows, "reading again as text")
+            target.progress(0, source.expected_rows(), "reading again as text")
         source = source.as_text()
     return _copy_pass(target, source, collector)
 
@@ -352,13 +346,13 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
             else:
                 copier.submit(typed)
             rows += batch.height
-            progress(rows, source.rows, "validating and copying")
+            progress(rows, source.expected_rows(), "validating and copying")
         if not rows:
             return rows
-        progress(rows, source.rows, "indexing")
+        progress(rows, source.expected_rows(), "indexing")
         copied = copier.finish()
         if keep_keys:
-            progress(rows, source.rows, "checking keys and references")
+            progress(rows, source.expected_rows(), "checking keys and references")
             _check_keys(contract, pl.concat(keys), targets, found)
         if optimistic and (found or not copied):
             raise _TextNeededError
@@ -366,7 +360,7 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
             copier.attach(conn)
     if not keep_keys and (found or not copied):
         # Refused either way; read the keys again so the report names the repeated ones.
-        progress(rows, source.rows, "checking keys")
+        progress(rows, source.expected_rows(), "checking keys")
         _check_keys(contract, _rescan_keys(contract, source, regions), targets, found)
     if not copied and not found:
         raise IngestError("copy_failed", "The warehouse refused the rows; nothing was loaded.")

@@ -61,7 +61,8 @@ class _Stream:
             self._txn = self._conn.begin()
             # Ask the kernel to write the part's pages out while the COPY runs, so the fsync
             # at commit has little left to wait for (measured: half the commit time). 2 MB
-            # is the most Postgres allows, and 0 where it cannot (no sync_file_range).
+            # (256 pages of 8 kB) is the most Postgres allows; 0 where it cannot (no
+            # sync_file_range).
             self._conn.execute(
                 text(
                     "SELECT set_config(name, least(256, max_val::int)::text, true) "
@@ -189,10 +190,10 @@ class PartedCopy:
         if not self._copying:
             return
         key = pl.struct(self._contract.primary_key).hash() % len(self._streams)
-        parts = typed.select(key).to_series()
+        part_of_row = typed.select(key).to_series()
         # One filter per part costs less than half of what partition_by's gather does.
         for part, stream in enumerate(self._streams):
-            frame = typed.filter(parts == part)
+            frame = typed.filter(part_of_row == part)
             if frame.height:
                 stream.submit(frame)
 

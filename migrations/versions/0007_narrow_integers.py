@@ -3,7 +3,9 @@
 An integer column whose code list, or whose min and max, bound its values on both sides is
 stored as the narrowest Postgres type holding them (see ``sql_type`` in api/ingest/tables.py,
 as of this revision). Codes and counts made a registry row a quarter smaller, which a load
-COPYs and, above all, indexes faster. Every release's rows are rewritten once per table.
+COPYs and, above all, indexes faster. Every release's rows are rewritten once per table,
+holding an exclusive lock on it and, until the migration commits, up to the table's size
+again in disk space (the demo warehouse: seconds).
 
 Revision ID: 0007
 Revises: 0006

@@ -152,3 +152,46 @@ _KINDS = (
     "SELECT c.relname, c.relkind FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
     "WHERE i.inhparent = 'ds_poverty_line'::regclass"
 )
+
+
+def test_narrow_integers_migration_retypes_every_part(
+    fresh_database_url: URL, tmp_path: Path
+) -> None:
+    """0007 narrows bounded integer columns on the dataset table, its release partitions and
+    their parts, keeping the rows; down widens them again."""
+    from api.ingest.contracts import all_contracts
+    from api.ingest.loader import LoadRequest, load_file
+
+    db = Database(fresh_database_url, pool_size=1)
+    try:
+        path = tmp_path / "lines.csv"
+        path.write_text(
+            "kab_code,urban,year,poverty_line\n3301,1,2024,500000\n3302,2,2024,510000\n"
+        )
+        request = LoadRequest(all_contracts()["poverty_line"], path, "narrow", "test")
+        release = load_file(db.engine, request).release_id
+        partition = f"ds_poverty_line_r{release}"
+        tables = ["ds_poverty_line", partition, f"{partition}_p0"]
+        query = "SELECT release_id, kab_code, urban, year FROM ds_poverty_line ORDER BY 2"
+        before = _rows(db, query)
+        assert _types(db, tables) == {(t, c, "smallint") for t in tables for c in ("urban", "year")}
+        downgrade(db.engine, "0006")
+        assert _types(db, tables) == {(t, c, "bigint") for t in tables for c in ("urban", "year")}
+        assert _rows(db, query) == before
+        upgrade(db.engine)
+        assert _types(db, tables) == {(t, c, "smallint") for t in tables for c in ("urban", "year")}
+        assert _rows(db, query) == before
+    finally:
+        db.engine.dispose()
+
+
+def _types(db: Database, tables: list[str]) -> set[tuple[str, str, str]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ANY(:t) AND column_name IN ('urban', 'year')"
+            ),
+            {"t": tables},
+        ).all()
+    return {(str(t), str(c), str(d)) for t, c, d in rows}

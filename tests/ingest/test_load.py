@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
-from api.ingest import readers
+from api.ingest import loader, readers
 from api.ingest.contracts import all_contracts
 from api.ingest.loader import LoadRequest, activate_release, load_file
 from api.ingest.report import IngestError, Report
@@ -236,6 +236,32 @@ def test_a_release_keeps_its_files_checksum(engine: Engine, tmp_path: Path) -> N
             text("SELECT checksum FROM dataset_release WHERE id = :id"), {"id": result.release_id}
         )
     assert stored == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_an_identical_file_is_refused_before_any_work(
+    engine: Engine,
+    tmp_path: Path,
+    baseline: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_work(*args: object) -> int:
+        raise AssertionError("the load started copying")
+
+    monkeypatch.setattr(loader, "_copy_batches", no_work)
+    with pytest.raises(IngestError) as raised:
+        load(engine, "poverty_line", tmp_path / "base.csv", label="again")
+    assert raised.value.rule == "duplicate_file"
+
+
+def test_only_a_file_of_a_loaded_size_waits_for_its_checksum(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    contract = all_contracts()["poverty_line"]
+    size = (tmp_path / "base.csv").stat().st_size
+    with engine.connect() as conn:
+        assert loader._same_size_loaded(conn, contract, size)
+        assert not loader._same_size_loaded(conn, contract, size + 1)
+        assert not loader._same_size_loaded(conn, all_contracts()["pdrb"], size)
 
 
 def test_a_file_of_the_same_size_is_not_taken_for_the_same_file(

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
-from api.ingest import loader
+from api.ingest import loader, readers
 from api.ingest.contracts import all_contracts
 from api.ingest.parts import COPY_STREAMS, drop_all_orphans, lock_dataset
 from api.ingest.tables import DATASET_TABLES
@@ -141,3 +141,24 @@ def test_a_refused_load_drops_orphans_too(engine: Engine, tmp_path: Path) -> Non
     result = load(engine, "poverty_line", write_csv(bad, tmp_path / "bad.csv"))
     assert result.release_id is None
     assert _tables_like(engine, "ds_poverty_line_r") == []
+
+
+def test_a_failed_fingerprint_fails_the_load_and_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checksum is computed alongside the load; its failure is the load's failure."""
+    baseline = load(engine, "poverty_line", write_csv(poverty_lines(3), tmp_path / "a.csv"))
+
+    def unreadable(*args: object) -> None:
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(readers, "fingerprint", unreadable)
+    with pytest.raises(OSError, match="the disk went away"):
+        load(engine, "poverty_line", write_csv(poverty_lines(5), tmp_path / "b.csv"))
+    assert active(engine, "poverty_line") == (baseline.release_id, 3)
+    assert _tables_like(engine, "ds_poverty_line_r") == sorted(
+        [
+            f"ds_poverty_line_r{baseline.release_id}",
+            *(f"ds_poverty_line_r{baseline.release_id}_p{k}" for k in range(COPY_STREAMS)),
+        ]
+    )
