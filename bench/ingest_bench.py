@@ -358,7 +358,7 @@ def _child_validation(mode: str, path: Path, url: str) -> dict[str, Any]:
 
     from api.ingest import readers
     from api.ingest.contracts import all_contracts
-    from api.ingest.loader import _region_checks, _Source
+    from api.ingest.loader import _region_checks, read_types
     from api.ingest.readers import ROW_COLUMN
     from api.ingest.report import ViolationCollector
     from api.ingest.validate import map_header, validate_batch
@@ -371,7 +371,7 @@ def _child_validation(mode: str, path: Path, url: str) -> dict[str, Any]:
     fmt = readers.sniff(path)
     mapping = map_header(contract, readers.header(path, fmt))
     # A CSV's number columns are parsed by the reader, as a load's first pass does.
-    types = _Source.of(contract, path, fmt, mapping, None).types
+    types = read_types(contract, fmt, mapping)
     collector = ViolationCollector()
     timers = Timers()
     read = timers.wrap_iter("read", readers.read_batches)

@@ -236,6 +236,18 @@ def _new_release(
     return int(release_id)
 
 
+def read_types(contract: Contract, fmt: FileFormat, mapping: Mapping) -> dict[str, pl.DataType]:
+    """The types a file's columns are read as: a CSV file's number and yes/no columns are
+    parsed by the reader, an optimistic first pass (see :func:`_copy_batches`)."""
+    if fmt is not FileFormat.csv:
+        return {}
+    return {
+        name: CSV_READ_TYPES[contract.column(target).type]
+        for name, target in mapping.rename.items()
+        if contract.column(target).type in CSV_READ_TYPES
+    }
+
+
 @dataclass(frozen=True)
 class _Source:
     path: Path
@@ -256,17 +268,8 @@ class _Source:
         rows: int | None,
         fingerprint: readers.BackgroundFingerprint,
     ) -> _Source:
-        """A CSV file's number and yes/no columns are read typed: an optimistic first pass
-        (see :func:`_copy_batches`)."""
-        size = path.stat().st_size
-        if fmt is not FileFormat.csv:
-            return cls(path, fmt, mapping, size, rows, fingerprint)
-        types = {
-            name: CSV_READ_TYPES[contract.column(target).type]
-            for name, target in mapping.rename.items()
-            if contract.column(target).type in CSV_READ_TYPES
-        }
-        return cls(path, fmt, mapping, size, rows, fingerprint, types)
+        types = read_types(contract, fmt, mapping)
+        return cls(path, fmt, mapping, path.stat().st_size, rows, fingerprint, types)
 
     def expected_rows(self) -> int | None:
         """The rows expected, for progress: None while a CSV's are being counted."""
