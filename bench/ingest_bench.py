@@ -763,10 +763,12 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
             "End-to-end time by phase (seconds, median run; wrappers around the pipeline's "
             "functions). The main thread reads (CSV: parses a chunk; Parquet: decodes a row "
             "group) and validates; the *streams* columns are summed over the COPY streams' "
-            "worker threads, which run meanwhile: *send + server* is `copy_frame` minus its "
-            "encoding, i.e. the time Postgres takes to parse, check and store the rows; *build "
-            "indexes* each part's primary key and indexes. CPU: the load process and Postgres "
-            "over the child's whole life (imports included).",
+            "worker threads, which run meanwhile: *encode + send* is Polars writing the COPY "
+            "text into the open COPY, piece by piece; *server catching up* the rest of "
+            "`copy_frame`, Postgres finishing the rows it was sent; *build indexes* each "
+            "part's primary key and indexes. The checksum and row count run in a thread of "
+            "their own. CPU: the load process and Postgres over the child's whole life "
+            "(imports included).",
             "",
             "| Format | Rows | " + " | ".join(names) + " | Load CPU (s) | Postgres CPU (s) "
             "| PG backend peak RSS (MB) |",

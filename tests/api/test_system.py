@@ -123,17 +123,9 @@ def _rows(db: Database, table_or_query: str) -> list[tuple[object, ...]]:
 
 def test_load_parts_migration_keeps_every_release(fresh_database_url: URL, tmp_path: Path) -> None:
     """0006 down flattens a release stored in parts into one table, and up again."""
-    from api.ingest.contracts import all_contracts
-    from api.ingest.loader import LoadRequest, load_file
-
     db = Database(fresh_database_url, pool_size=1)
     try:
-        path = tmp_path / "lines.csv"
-        path.write_text(
-            "kab_code,urban,year,poverty_line\n3301,1,2024,500000\n3302,2,2024,510000\n"
-        )
-        request = LoadRequest(all_contracts()["poverty_line"], path, "parts", "test")
-        release = load_file(db.engine, request).release_id
+        release = _load_two_lines(db, tmp_path)
         columns = "release_id, kab_code, urban, year, poverty_line"
         query = f"SELECT {columns} FROM ds_poverty_line ORDER BY 2"
         before = _rows(db, query)
@@ -148,6 +140,19 @@ def test_load_parts_migration_keeps_every_release(fresh_database_url: URL, tmp_p
         db.engine.dispose()
 
 
+def _load_two_lines(db: Database, tmp_path: Path) -> int:
+    """Load a release of two poverty lines; its id."""
+    from api.ingest.contracts import all_contracts
+    from api.ingest.loader import LoadRequest, load_file
+
+    path = tmp_path / "lines.csv"
+    path.write_text("kab_code,urban,year,poverty_line\n3301,1,2024,500000\n3302,2,2024,510000\n")
+    request = LoadRequest(all_contracts()["poverty_line"], path, "two lines", "test")
+    release = load_file(db.engine, request).release_id
+    assert release is not None
+    return release
+
+
 _KINDS = (
     "SELECT c.relname, c.relkind FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
     "WHERE i.inhparent = 'ds_poverty_line'::regclass"
@@ -159,17 +164,9 @@ def test_narrow_integers_migration_retypes_every_part(
 ) -> None:
     """0007 narrows bounded integer columns on the dataset table, its release partitions and
     their parts, keeping the rows; down widens them again."""
-    from api.ingest.contracts import all_contracts
-    from api.ingest.loader import LoadRequest, load_file
-
     db = Database(fresh_database_url, pool_size=1)
     try:
-        path = tmp_path / "lines.csv"
-        path.write_text(
-            "kab_code,urban,year,poverty_line\n3301,1,2024,500000\n3302,2,2024,510000\n"
-        )
-        request = LoadRequest(all_contracts()["poverty_line"], path, "narrow", "test")
-        release = load_file(db.engine, request).release_id
+        release = _load_two_lines(db, tmp_path)
         partition = f"ds_poverty_line_r{release}"
         tables = ["ds_poverty_line", partition, f"{partition}_p0"]
         query = "SELECT release_id, kab_code, urban, year FROM ds_poverty_line ORDER BY 2"
