@@ -96,7 +96,8 @@ def _load(
     with engine.connect() as conn, conn.begin():
         _lock(conn, contract)
         if _same_size_loaded(conn, contract, source.size):
-            # Only then can the file be one already loaded: refuse it before any work.
+            # Only then can the file be one already loaded, and the dataset's lock keeps any
+            # other from being loaded meanwhile: this one check, before any work, suffices.
             _refuse_identical(conn, contract, source.checksum())
         vintage, earlier = _vintage(conn, request.vintage)
         release_id = _new_release(conn, request, file_name, source, vintage)
@@ -109,12 +110,10 @@ def _load(
         if rows == 0:
             raise IngestError("empty_file", f"{file_name} has a header but no rows.")
         progress(rows, rows, "activating")
-        digest = source.checksum()
-        _refuse_identical(conn, contract, digest)
         conn.execute(
             update(DatasetRelease)
             .where(DatasetRelease.id == release_id)
-            .values(row_count=rows, checksum=digest)
+            .values(row_count=rows, checksum=source.checksum())
         )
         _activate(conn, contract, release_id)
     return LoadResult(_report(contract, file_name, rows, collector, mapping), release_id)

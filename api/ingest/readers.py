@@ -328,8 +328,7 @@ def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
             if pa.types.is_date(f.type) and polars_types[f.name] != pl.Date
         ]
         scan = scan.with_columns(pl.col(dates).dt.date())
-        rows = scan.select(pl.len()).collect().item()
-        for start in range(0, rows, batch_rows):
+        for start in range(0, parquet_rows(path), batch_rows):
             yield scan.slice(start, batch_rows).collect()
     except (OSError, ValueError, pl.exceptions.PolarsError) as exc:  # pyarrow: ArrowInvalid
         raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc

@@ -43,6 +43,13 @@ def test_valid_file_becomes_the_active_release(engine: Engine, tmp_path: Path) -
     assert active(engine, "poverty_line") == (result.release_id, 5)
 
 
+def _refusal(engine: Engine, path: Path, label: str = "test") -> IngestError:
+    """The error a load of ``path`` as poverty lines is refused with."""
+    with pytest.raises(IngestError) as raised:
+        load(engine, "poverty_line", path, label=label)
+    return raised.value
+
+
 def _bad(frame: pl.DataFrame, column: str, row: int, value: str) -> pl.DataFrame:
     """``frame`` with ``value`` in ``column`` at spreadsheet row ``row`` (header = 1)."""
     index = row - 2
@@ -154,14 +161,12 @@ def test_person_without_household_is_refused(engine: Engine, tmp_path: Path) -> 
 def test_empty_files(engine: Engine, tmp_path: Path, baseline: tuple[int, int]) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(IngestError) as raised:
-        load(engine, "poverty_line", empty)
-    assert raised.value.rule == "empty_file"
+    refused = _refusal(engine, empty)
+    assert refused.rule == "empty_file"
     header_only = tmp_path / "header.csv"
     header_only.write_text("kab_code,urban,year,poverty_line\n")
-    with pytest.raises(IngestError) as raised:
-        load(engine, "poverty_line", header_only)
-    assert raised.value.rule == "empty_file"
+    refused = _refusal(engine, header_only)
+    assert refused.rule == "empty_file"
     assert active(engine, "poverty_line") == baseline
 
 
@@ -173,10 +178,9 @@ def test_file_that_is_not_what_its_extension_says(
     text_named_parquet = tmp_path / "really_text.parquet"
     write_csv(poverty_lines(2), text_named_parquet)
     for path in (parquet_named_csv, text_named_parquet):
-        with pytest.raises(IngestError) as raised:
-            load(engine, "poverty_line", path)
-        assert raised.value.rule == "format_mismatch"
-        assert path.name in raised.value.message
+        refused = _refusal(engine, path)
+        assert refused.rule == "format_mismatch"
+        assert path.name in refused.message
     assert active(engine, "poverty_line") == baseline
 
 
@@ -190,10 +194,9 @@ def test_a_damaged_parquet_or_xlsx_is_refused_as_unreadable(
     xlsx = tmp_path / "cut.xlsx"
     xlsx.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     for path in (cut, xlsx):
-        with pytest.raises(IngestError) as raised:
-            load(engine, "poverty_line", path)
-        assert raised.value.rule == "unreadable_file"
-        assert path.name in raised.value.message
+        refused = _refusal(engine, path)
+        assert refused.rule == "unreadable_file"
+        assert path.name in refused.message
     assert active(engine, "poverty_line") == baseline
 
 
@@ -220,11 +223,10 @@ def test_xlsx_rows_are_numbered_like_the_spreadsheet(engine: Engine, tmp_path: P
 def test_identical_file_is_refused_politely(
     engine: Engine, tmp_path: Path, baseline: tuple[int, int]
 ) -> None:
-    with pytest.raises(IngestError) as raised:
-        load(engine, "poverty_line", tmp_path / "base.csv", label="again")
-    assert raised.value.rule == "duplicate_file"
-    assert raised.value.status == 409
-    assert f"release {baseline[0]}" in raised.value.message
+    refused = _refusal(engine, tmp_path / "base.csv", label="again")
+    assert refused.rule == "duplicate_file"
+    assert refused.status == 409
+    assert f"release {baseline[0]}" in refused.message
 
 
 def test_a_release_keeps_its_files_checksum(engine: Engine, tmp_path: Path) -> None:
@@ -248,9 +250,8 @@ def test_an_identical_file_is_refused_before_any_work(
         raise AssertionError("the load started copying")
 
     monkeypatch.setattr(loader, "_copy_batches", no_work)
-    with pytest.raises(IngestError) as raised:
-        load(engine, "poverty_line", tmp_path / "base.csv", label="again")
-    assert raised.value.rule == "duplicate_file"
+    refused = _refusal(engine, tmp_path / "base.csv", label="again")
+    assert refused.rule == "duplicate_file"
 
 
 def test_only_a_file_of_a_loaded_size_waits_for_its_checksum(
@@ -299,10 +300,9 @@ def test_a_second_load_of_the_same_dataset_is_refused_while_one_runs(
     path = write_csv(poverty_lines(2), tmp_path / "gk.csv")
     with engine.connect() as holder, holder.begin():
         holder.execute(text("SELECT pg_advisory_xact_lock(hashtext('ingest:poverty_line'))"))
-        with pytest.raises(IngestError) as raised:
-            load(engine, "poverty_line", path)
-    assert raised.value.rule == "load_in_progress"
-    assert raised.value.status == 409
+        refused = _refusal(engine, path)
+    assert refused.rule == "load_in_progress"
+    assert refused.status == 409
     assert load(engine, "poverty_line", path).report.ok  # free again
 
 
@@ -370,8 +370,7 @@ def test_a_value_the_warehouse_refuses_mid_copy_changes_nothing(
     sniffer looks at, so the COPY is what refuses it."""
     notes = ["x" * 9000, "fine", "a\x00b"]
     frame = poverty_lines(3).with_columns(pl.Series("note", notes))
-    with pytest.raises(IngestError) as raised:
-        load(engine, "poverty_line", write_csv(frame, tmp_path / "nul.csv"))
-    assert raised.value.rule == "copy_failed"
-    assert "0x00" in raised.value.message
+    refused = _refusal(engine, write_csv(frame, tmp_path / "nul.csv"))
+    assert refused.rule == "copy_failed"
+    assert "0x00" in refused.message
     assert active(engine, "poverty_line") == baseline
