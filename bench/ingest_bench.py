@@ -283,6 +283,8 @@ def _instrument(timers: Timers) -> None:
         (readers, "fingerprint", "checksum + count rows"),
         (loader, "validate_batch", "validate"),
         (parts, "copy_frame", "copy"),
+        (parts, "copy_csv", "copy: file's records"),
+        (loader, "forwardable", "forwardable check"),
         (parts._Stream, "_build_indexes", "index"),
         (parts.PartedCopy, "attach", "commit parts + attach"),
         (loader, "duplicate_keys", "key checks"),
@@ -293,7 +295,7 @@ def _instrument(timers: Timers) -> None:
     ]
     for owner, name, phase in patches:
         setattr(owner, name, timers.wrap(phase, getattr(owner, name)))
-    readers.read_batches = timers.wrap_iter("read", readers.read_batches)
+    readers.read_sourced = timers.wrap_iter("read", readers.read_sourced)
 
 
 def _child_e2e(path: Path, url: str) -> dict[str, Any]:
@@ -332,6 +334,7 @@ def _child_e2e(path: Path, url: str) -> dict[str, Any]:
     # phases are shown (summed over the streams), but the rest of the wall time is what the
     # main thread did or waited for.
     copy_seconds = phases.pop("copy", 0.0)
+    records = phases.pop("copy: file's records", 0.0)
     encode = phases.pop("copy: encode + send", 0.0)
     index = phases.pop("index", 0.0)
     checksum = phases.pop("checksum + count rows", 0.0)  # in a thread of its own
@@ -342,6 +345,7 @@ def _child_e2e(path: Path, url: str) -> dict[str, Any]:
     phases["in parallel: checksum + count rows"] = checksum
     phases["streams, in parallel: encode + send"] = encode
     phases["streams, in parallel: server catching up"] = copy_seconds - encode
+    phases["streams, in parallel: file's records"] = records
     phases["streams, in parallel: build indexes"] = index
     return {
         "rows": result.report.rows_read,
@@ -765,7 +769,9 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
             "group) and validates; the *streams* columns are summed over the COPY streams' "
             "worker threads, which run meanwhile: *encode + send* is Polars writing the COPY "
             "text into the open COPY, piece by piece; *server catching up* the rest of "
-            "`copy_frame`, Postgres finishing the rows it was sent; *build indexes* each "
+            "`copy_frame`, Postgres finishing the rows it was sent; *file's records* the COPYs "
+            "of CSV records sent as the file holds them (`copy_csv`, Postgres parsing them "
+            "meanwhile); *build indexes* each "
             "part's primary key and indexes. The checksum and row count run in a thread of "
             "their own. CPU: the load process and Postgres over the child's whole life "
             "(imports included).",

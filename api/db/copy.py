@@ -3,7 +3,9 @@ slower)."""
 
 from __future__ import annotations
 
-from typing import IO, cast
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, Any, cast
 
 import polars as pl
 from psycopg import Connection as PsycopgConnection
@@ -24,15 +26,41 @@ def copy_frame(conn: Connection, table: str, frame: pl.DataFrame, *, freeze: boo
     ``freeze`` writes the rows already frozen, which spares every later reader setting hint
     bits on each page; Postgres allows it only into a table created in this transaction.
     """
+    statement = _statement(table, frame.columns, "text", freeze=freeze)
+    with _psycopg(conn).cursor() as cursor, cursor.copy(statement) as copy:
+        write_copy_text(frame, copy)
+    return frame.height
+
+
+@dataclass(frozen=True)
+class CsvRecords:
+    """CSV records as a file holds them (comma-separated, double quotes, no header line)."""
+
+    columns: tuple[str, ...]  # the table's columns the fields fill, in the file's order
+    data: bytes
+
+
+def copy_csv(conn: Connection, table: str, records: CsvRecords, *, freeze: bool = False) -> int:
+    """COPY CSV records as they are into ``table`` (see :func:`copy_frame`); returns the
+    rows Postgres stored."""
+    statement = _statement(table, records.columns, "csv", freeze=freeze)
+    with _psycopg(conn).cursor() as cursor:
+        with cursor.copy(statement) as copy:
+            copy.write(records.data)
+        return cursor.rowcount
+
+
+def _psycopg(conn: Connection) -> PsycopgConnection[Any]:
     raw = conn.connection.driver_connection
     if not isinstance(raw, PsycopgConnection):
         raise TypeError("COPY needs a psycopg 3 connection")
-    columns = ", ".join(f'"{name}"' for name in frame.columns)
-    options = "FORMAT text" + (", FREEZE" if freeze else "")
-    statement = f"COPY {table} ({columns}) FROM STDIN WITH ({options})"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        write_copy_text(frame, copy)
-    return frame.height
+    return raw
+
+
+def _statement(table: str, columns: Sequence[str], fmt: str, *, freeze: bool) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    options = f"FORMAT {fmt}" + (", FREEZE" if freeze else "")
+    return f"COPY {table} ({names}) FROM STDIN WITH ({options})"
 
 
 def write_copy_text(frame: pl.DataFrame, copy: Copy) -> None:

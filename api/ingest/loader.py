@@ -15,10 +15,12 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from api.db.copy import CsvRecords
 from api.db.models import CodeVintage, DatasetRelease, Region, RegionCode
 from api.ingest import readers
 from api.ingest.contracts import Contract, all_contracts
-from api.ingest.parts import PartedCopy, drop_left_parts, lock_dataset
+from api.ingest.forwarding import forwardable
+from api.ingest.parts import PartedCopy, RecordsNotAsReadError, drop_left_parts, lock_dataset
 from api.ingest.readers import ROW_COLUMN, FileFormat
 from api.ingest.report import Example, IngestError, Report, ViolationCollector
 from api.ingest.tables import DATASET_TABLES
@@ -256,6 +258,8 @@ class _Source:
     rows: int | None  # known before reading (Parquet metadata); else counted alongside
     fingerprint: readers.BackgroundFingerprint
     types: dict[str, pl.DataType] = field(default_factory=dict)  # file column -> read type
+    # The columns a CSV file's fields fill, in its order, when every field has one.
+    csv_columns: tuple[str, ...] | None = None
 
     @classmethod
     def of(
@@ -268,7 +272,10 @@ class _Source:
         fingerprint: readers.BackgroundFingerprint,
     ) -> _Source:
         types = read_types(contract, fmt, mapping)
-        return cls(path, fmt, mapping, path.stat().st_size, rows, fingerprint, types)
+        fields = mapping.rename.values()  # in the file's order
+        csv_columns = tuple(fields) if fmt is FileFormat.csv and not mapping.ignored else None
+        size = path.stat().st_size
+        return cls(path, fmt, mapping, size, rows, fingerprint, types, csv_columns)
 
     def expected_rows(self) -> int | None:
         """The rows expected, for progress: None while a CSV's are being counted."""
@@ -282,8 +289,19 @@ class _Source:
 
     def batches(self) -> Iterator[pl.DataFrame]:
         """The file's batches under the contract's column names, with ROW_COLUMN."""
-        for raw in readers.read_batches(self.path, self.fmt, readers.BATCH_ROWS, self.types):
-            yield raw.rename(self.mapping.rename).select(ROW_COLUMN, *self.mapping.rename.values())
+        for batch, _ in self.sourced():
+            yield batch
+
+    def sourced(self) -> Iterator[tuple[pl.DataFrame, CsvRecords | None]]:
+        """:meth:`batches`, each with the CSV records it was read from when they fill the
+        table's columns as they stand (a whole chunk; every field has a column)."""
+        rename = self.mapping.rename
+        for read in readers.read_sourced(self.path, self.fmt, readers.BATCH_ROWS, self.types):
+            batch = read.frame.rename(rename).select(ROW_COLUMN, *rename.values())
+            if read.records is None or self.csv_columns is None:
+                yield batch, None
+            else:
+                yield batch, CsvRecords(self.csv_columns, read.records)
 
 
 class _TextNeededError(Exception):
@@ -308,15 +326,16 @@ def _copy_batches(target: _Target, source: _Source, collector: ViolationCollecto
     copied rows to the dataset table in ``conn``'s transaction when all is well.
 
     A CSV file is first read with its number and yes/no columns parsed by the reader. A clean
-    file, the common case, is then loaded in that one pass. At the first value that does not
-    parse, or the first broken rule, that pass is dropped and the file is read again as text,
-    the way every value is judged and reported; the result is the same as reading it as text
-    at once.
+    file, the common case, is then loaded in that one pass, mostly by sending its own records
+    (see :mod:`api.ingest.forwarding`). At the first value that does not parse, or the first
+    broken rule, or records Postgres reads otherwise than the reader, that pass is dropped
+    and the file is read again as text, the way every value is judged and reported; the
+    result is the same as reading it as text at once.
     """
     if source.types:
         try:
             return _copy_pass(target, source, None)
-        except _TextNeededError:
+        except (_TextNeededError, RecordsNotAsReadError):
             target.progress(0, source.expected_rows(), "reading again as text")
         source = source.as_text()
     return _copy_pass(target, source, collector)
@@ -336,8 +355,10 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
     keep_keys = bool(contract.unique or contract.references)
     keys: list[pl.DataFrame] = []
     rows = 0
-    with PartedCopy(target.engine, contract, target.release_id) as copier:
-        for batch in _batches(source, optimistic):
+    # The optimistic pass sends whole batches, so that a clean file's records can go to
+    # Postgres as they are; the text pass, by key (see PartedCopy).
+    with PartedCopy(target.engine, contract, target.release_id, by_batch=optimistic) as copier:
+        for batch, records in _batches(source, optimistic):
             typed = validate_batch(contract, batch, regions, found)
             if found and optimistic:
                 raise _TextNeededError
@@ -345,6 +366,8 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
                 keys.append(_keys(contract, typed, batch))
             if found:
                 copier.stop()
+            elif optimistic and records is not None and forwardable(contract, batch, typed):
+                copier.submit(typed, records)
             else:
                 copier.submit(typed)
             rows += batch.height
@@ -369,9 +392,9 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
     return rows
 
 
-def _batches(source: _Source, optimistic: bool) -> Iterator[pl.DataFrame]:
+def _batches(source: _Source, optimistic: bool) -> Iterator[tuple[pl.DataFrame, CsvRecords | None]]:
     try:
-        yield from source.batches()
+        yield from source.sourced()
     except readers.TypedReadError as exc:
         if optimistic:
             raise _TextNeededError from exc

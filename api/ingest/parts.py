@@ -4,9 +4,10 @@ Postgres parses a COPY on one core per connection, and for a wide table that par
 of a load's time. So a load opens one stream per core: each has its own connection and
 transaction, creates its part table in that transaction (with ``wal_level = minimal``, as the
 embedded server runs, Postgres then writes no WAL for the rows, and COPY FREEZE spares later
-readers a write per page), COPYs its share of every batch and builds the part's indexes. Rows
+readers a write per page), COPYs its share of the batches and builds the part's indexes. Rows
 go to a part by a hash of their primary key, so a repeated key meets itself in one part, whose
-primary key refuses it.
+primary key refuses it; or whole batches go to the streams in turn, and the keys' hashes are
+compared across batches (see :class:`PartedCopy`).
 
 The parts are committed only once the whole file has passed; the load's own transaction then
 attaches them under the release's partition and activates the release. If that transaction
@@ -26,7 +27,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 
-from api.db.copy import copy_frame
+from api.db.copy import CsvRecords, copy_csv, copy_frame
 from api.ingest.contracts import Contract, all_contracts
 from api.ingest.report import IngestError
 from api.ingest.tables import (
@@ -40,6 +41,11 @@ from api.ingest.tables import (
 _log = logging.getLogger(__name__)
 
 COPY_STREAMS = 2  # one per core of the reference machine
+
+
+class RecordsNotAsReadError(Exception):
+    """Postgres did not read a file's CSV records as the file's reader did: they are to be
+    sent as the validated rows instead."""
 
 
 class _Stream:
@@ -92,6 +98,20 @@ class _Stream:
     def submit(self, frame: pl.DataFrame) -> None:
         self.wait()
         self._pending = self._pool.submit(copy_frame, self._conn, self.table, frame, freeze=True)
+
+    def submit_records(self, records: CsvRecords, rows: int) -> None:
+        """COPY a file's CSV records of ``rows`` rows as they are."""
+        self.wait()
+        self._pending = self._pool.submit(self._copy_records, records, rows)
+
+    def _copy_records(self, records: CsvRecords, rows: int) -> int:
+        try:
+            stored = copy_csv(self._conn, self.table, records, freeze=True)
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+            raise RecordsNotAsReadError(str(exc)) from exc
+        if stored != rows:  # e.g. a line holding only \. ends a COPY
+            raise RecordsNotAsReadError(f"{stored} rows stored from records of {rows}")
+        return stored
 
     def index(self) -> None:
         """Build the part's primary key and indexes, in the worker thread."""
@@ -161,17 +181,33 @@ class _Stream:
 
 
 class PartedCopy:
-    """The streams of one load, fed batch by batch; see the module's description."""
+    """The streams of one load, fed batch by batch; see the module's description.
+
+    Rows go to the parts by a hash of their key, or, with ``by_batch``, a whole batch to each
+    stream in turn. Whole batches can be a file's CSV records sent as they are, but a
+    repeated key may then sit in two parts, where no part's primary key sees it: the keys'
+    hashes are kept and compared at :meth:`finish` instead, and any hash seen twice makes
+    the copy count as failed (the caller then loads by key, where the primary key decides).
+    """
 
     def __init__(
-        self, engine: Engine, contract: Contract, release_id: int, streams: int = COPY_STREAMS
+        self,
+        engine: Engine,
+        contract: Contract,
+        release_id: int,
+        streams: int = COPY_STREAMS,
+        *,
+        by_batch: bool = False,
     ) -> None:
         self._contract, self._release_id = contract, release_id
+        self._key_hash = pl.struct(contract.primary_key).hash()
+        self._hashes: list[pl.Series] | None = [] if by_batch else None
         # Connections of their own, outside the pool: a load never waits for, nor starves,
         # the connections requests need.
         self._engine = create_engine(engine.url, poolclass=NullPool)
         self._streams: list[_Stream] = []
         self._copying = True
+        self._batches = 0
         try:
             for part in range(streams):
                 self._streams.append(_Stream(self._engine, contract, release_id, part))
@@ -185,12 +221,26 @@ class PartedCopy:
     def __exit__(self, *exc: object) -> None:
         self._close()
 
-    def submit(self, typed: pl.DataFrame) -> None:
-        """COPY a validated batch, each row into the part its key hashes to."""
+    def submit(self, typed: pl.DataFrame, records: CsvRecords | None = None) -> None:
+        """COPY a validated batch; ``records``, the file's CSV records it was read from, when
+        Postgres reads from them exactly the validated values (only ``by_batch``)."""
         if not self._copying:
             return
-        key = pl.struct(self._contract.primary_key).hash() % len(self._streams)
-        part_of_row = typed.select(key).to_series()
+        if self._hashes is None:
+            if records is not None:
+                raise ValueError("records are sent whole: only by batch")
+            self._submit_by_key(typed)
+            return
+        self._hashes.append(typed.select(self._key_hash).to_series())
+        stream = self._streams[self._batches % len(self._streams)]
+        self._batches += 1
+        if records is not None:
+            stream.submit_records(records, typed.height)
+        else:
+            stream.submit(typed)
+
+    def _submit_by_key(self, typed: pl.DataFrame) -> None:
+        part_of_row = typed.select(self._key_hash % len(self._streams)).to_series()
         # One filter per part costs less than half of what partition_by's gather does.
         for part, stream in enumerate(self._streams):
             frame = typed.filter(part_of_row == part)
@@ -212,8 +262,17 @@ class PartedCopy:
             return False  # refused anyway: no indexes to build
         for stream in self._streams:
             stream.index()
+        unique = self._keys_unique()  # while the indexes build
         built = [stream.wait() for stream in self._streams]
-        return all(built)
+        return all(built) and unique
+
+    def _keys_unique(self) -> bool:
+        """With rows sent by batch: whether no key hash repeats (else maybe no key does)."""
+        if not self._hashes:
+            return True  # by key, each part's primary key sees every row of its keys
+        hashes = pl.concat(self._hashes)
+        self._hashes = []
+        return hashes.n_unique() == hashes.len()
 
     def attach(self, conn: Connection) -> None:
         """Commit the parts and attach them, in ``conn``'s transaction, as the release's

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Self
+from typing import BinaryIO, NamedTuple, Self
 
 import polars as pl
 
@@ -152,34 +152,58 @@ class TypedReadError(Exception):
     """A CSV value did not parse as the type it was read as: read the file as text instead."""
 
 
+class Batch(NamedTuple):
+    """A batch of rows with ROW_COLUMN and, for CSV, the file's bytes it was read from."""
+
+    frame: pl.DataFrame
+    # The batch's records exactly as the file holds them (no header line): the batch is a
+    # whole chunk of a CSV file. None for other formats, and for parts of a chunk.
+    records: bytes | None = None
+
+
 def read_batches(
     path: Path,
     fmt: FileFormat,
     batch_rows: int = BATCH_ROWS,
     types: dict[str, pl.DataType] | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Batches of at most ``batch_rows`` rows with ROW_COLUMN (Int64).
+    """Batches of at most ``batch_rows`` rows with ROW_COLUMN (Int64); see
+    :func:`read_sourced`."""
+    for batch in read_sourced(path, fmt, batch_rows, types):
+        yield batch.frame
+
+
+def read_sourced(
+    path: Path,
+    fmt: FileFormat,
+    batch_rows: int = BATCH_ROWS,
+    types: dict[str, pl.DataType] | None = None,
+) -> Iterator[Batch]:
+    """Batches of at most ``batch_rows`` rows with ROW_COLUMN (Int64), with the bytes of a
+    CSV batch that is a whole chunk.
 
     ``types`` has CSV columns parsed by the reader as it reads (multi-threaded, and far
     cheaper than text parsed afterwards); a value that does not parse raises TypedReadError.
     """
     if fmt is FileFormat.csv:
-        yield from _csv_frames(path, batch_rows, types or {})
+        yield from _csv_batches(path, batch_rows, types or {})
         return
     frames = (
         _parquet_frames(path, batch_rows) if fmt is FileFormat.parquet else iter([_read_xlsx(path)])
     )
     offset = FIRST_DATA_ROW
     for frame in frames:
-        yield frame.with_row_index(ROW_COLUMN, offset=offset).with_columns(
-            pl.col(ROW_COLUMN).cast(pl.Int64)
-        )
+        yield Batch(_numbered(frame, offset))
         offset += frame.height
 
 
-def _csv_frames(
-    path: Path, batch_rows: int, types: dict[str, pl.DataType]
-) -> Iterator[pl.DataFrame]:
+def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
+    return frame.with_row_index(ROW_COLUMN, offset=first_row).with_columns(
+        pl.col(ROW_COLUMN).cast(pl.Int64)
+    )
+
+
+def _csv_batches(path: Path, batch_rows: int, types: dict[str, pl.DataType]) -> Iterator[Batch]:
     """The file read a chunk of whole records at a time: memory stays flat however long the
     file is, and Polars parses each chunk on every core."""
     names = header(path, FileFormat.csv)
@@ -192,11 +216,10 @@ def _csv_frames(
             # The parser leaves each column in one piece per thread's block (17 in 32 MB);
             # joining them costs less than what validating and encoding the pieces costs more.
             frame = _parse_chunk(path, chunk, schema, blanks, offset, typed=bool(types)).rechunk()
+            whole = frame.height <= batch_rows
             for start in range(0, frame.height, batch_rows):
                 batch = frame.slice(start, batch_rows)
-                yield batch.with_row_index(ROW_COLUMN, offset=offset).with_columns(
-                    pl.col(ROW_COLUMN).cast(pl.Int64)
-                )
+                yield Batch(_numbered(batch, offset), chunk if whole else None)
                 offset += batch.height
     except _UnclosedQuoteError as exc:
         raise IngestError(

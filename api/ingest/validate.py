@@ -19,7 +19,8 @@ from api.ingest.report import Example, ViolationCollector
 _TRUE = ("1", "true", "t", "y", "ya", "yes")
 # BPS and Regsosek questionnaires code yes/no as 1/2.
 _FALSE = ("0", "2", "false", "f", "n", "tidak", "no")
-_BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
+# Every yes/no spelling the validator accepts, with its meaning.
+BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 DATE_FORMAT = "%Y-%m-%d"
 
 # Types a CSV reader may parse columns as while it reads, for the validator to take as they
@@ -29,7 +30,7 @@ DATE_FORMAT = "%Y-%m-%d"
 CSV_READ_TYPES: dict[ColumnType, pl.DataType] = {
     ColumnType.integer: pl.Int64(),
     ColumnType.float: pl.Float64(),
-    ColumnType.boolean: pl.Enum(list(_BOOLEANS)),
+    ColumnType.boolean: pl.Enum(list(BOOLEANS)),
 }
 
 
@@ -106,7 +107,7 @@ def parsed(col: Column, raw: pl.Expr) -> pl.Expr:
             return pl.when(number.is_finite()).then(number)  # NaN and inf are no numbers
         case ColumnType.boolean:
             return raw.str.to_lowercase().replace_strict(
-                _BOOLEANS, default=None, return_dtype=pl.Boolean
+                BOOLEANS, default=None, return_dtype=pl.Boolean
             )
         case ColumnType.date:
             return raw.str.to_date(DATE_FORMAT, strict=False)
@@ -291,13 +292,13 @@ def _fast_parsed(
     if col.type is ColumnType.boolean:
         if pair is not None:
             return text == pair[0]  # exact once every value is shown to be one of the pair
-        return text.replace_strict(_BOOLEANS, default=None, return_dtype=pl.Boolean)
+        return text.replace_strict(BOOLEANS, default=None, return_dtype=pl.Boolean)
     return parsed(col, text)
 
 
 def _spelled_booleans(dtype: pl.DataType) -> TypeGuard[pl.Enum]:
     """An Enum whose every category is a yes/no spelling the text path accepts."""
-    return isinstance(dtype, pl.Enum) and set(dtype.categories.to_list()) <= _BOOLEANS.keys()
+    return isinstance(dtype, pl.Enum) and set(dtype.categories.to_list()) <= BOOLEANS.keys()
 
 
 def _suspect_columns(

@@ -26,6 +26,13 @@ def ingest_url(cluster: Cluster, template_url: URL) -> Iterator[URL]:
 @pytest.fixture
 def engine(ingest_url: URL) -> Iterator[Engine]:
     eng = create_engine(ingest_url)
+    empty(eng)
+    yield eng
+    eng.dispose()
+
+
+def empty(eng: Engine) -> None:
+    """Drop every release and its rows."""
     with eng.begin() as conn:
         # Dropping the dataset tables' partitions and the releases; the id sequence goes on.
         for table in DATASET_TABLES.values():
@@ -39,8 +46,6 @@ def engine(ingest_url: URL) -> Iterator[Engine]:
             ).all():
                 conn.execute(text(f"DROP TABLE {partition}"))
         conn.execute(text("TRUNCATE dataset_release, ingest_job"))
-    yield eng
-    eng.dispose()
 
 
 def poverty_lines(rows: int = 3) -> pl.DataFrame:

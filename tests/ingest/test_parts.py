@@ -8,9 +8,16 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
+from api.db.copy import CsvRecords
 from api.ingest import loader, readers
 from api.ingest.contracts import all_contracts
-from api.ingest.parts import COPY_STREAMS, drop_all_orphans, lock_dataset
+from api.ingest.parts import (
+    COPY_STREAMS,
+    PartedCopy,
+    RecordsNotAsReadError,
+    drop_all_orphans,
+    lock_dataset,
+)
 from api.ingest.tables import DATASET_TABLES
 from api.warehouse.frames import read_release
 from tests.ingest.conftest import active, load, poverty_lines, write_csv
@@ -70,7 +77,8 @@ def test_a_release_is_stored_in_one_part_per_stream(engine: Engine, tmp_path: Pa
 def test_a_repeated_key_is_found_whichever_batches_hold_it(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rows go to parts by key, so both copies of a key meet in one part's primary key."""
+    """Rows go to parts by key, so both copies of a key meet in one part's primary key (or
+    whole batches go, and their keys' hashes are compared: tests/ingest/test_forwarding.py)."""
     monkeypatch.setattr(loader.readers, "BATCH_ROWS", 2)
     frame = pl.concat([poverty_lines(6), poverty_lines(6).slice(4, 1)])  # row 8 repeats row 6
     result = load(engine, "poverty_line", write_csv(frame, tmp_path / "dup.csv"))
@@ -162,3 +170,23 @@ def test_a_failed_fingerprint_fails_the_load_and_leaves_nothing(
             *(f"ds_poverty_line_r{baseline.release_id}_p{k}" for k in range(COPY_STREAMS)),
         ]
     )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"3301,1,2024,500000\n\\.\n3302,1,2024,500001\n",  # the end of a COPY, to Postgres
+        b"3301,1,2024,500000\n3302,1,x,500001\n",  # not a number, to Postgres
+    ],
+)
+def test_records_postgres_reads_otherwise_are_not_loaded(engine: Engine, data: bytes) -> None:
+    """What Postgres stores from a file's records must be the rows the file's reader read:
+    two rows here."""
+    contract = all_contracts()["poverty_line"]
+    rows = poverty_lines(2).with_columns(pl.col("urban", "year").cast(pl.Int64))
+    records = CsvRecords(("kab_code", "urban", "year", "poverty_line"), data)
+    with PartedCopy(engine, contract, 10**9, by_batch=True) as copier:
+        copier.submit(rows, records)
+        with pytest.raises(RecordsNotAsReadError):
+            copier.finish()
+    assert _tables_like(engine, "ds_poverty_line_r") == []

@@ -43,6 +43,31 @@ def test_every_chunk_size_reads_the_same_rows(
     ]
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 17, 64, 1 << 20])
+def test_a_whole_chunk_comes_with_its_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
+) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(CONTENT.encode())
+    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", chunk_bytes)
+    batches = list(readers.read_sourced(path, FileFormat.csv))
+    records = [b.records for b in batches]
+    assert None not in records
+    assert b"".join(r for r in records if r is not None) == CONTENT.encode().split(b"\n", 1)[1]
+    for batch in batches:  # each batch is the chunk's records read
+        assert batch.records is not None
+        again = pl.read_csv(batch.records, has_header=False, new_columns=["id", "text", "n"])
+        assert batch.frame["id"].cast(pl.Int64).to_list() == again["id"].to_list()
+
+
+def test_part_of_a_chunk_comes_without_records(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(CONTENT.encode())
+    batches = list(readers.read_sourced(path, FileFormat.csv, batch_rows=2))
+    assert [b.frame.height for b in batches] == [2, 2, 1]
+    assert [b.records for b in batches] == [None, None, None]
+
+
 def test_a_header_alone_has_no_rows(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("id,text")

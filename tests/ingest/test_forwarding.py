@@ -1,0 +1,242 @@
+"""A clean CSV file's records go to Postgres as the file holds them; whatever Postgres would
+read otherwise is sent as validated rows. Each case loads one file twice, with and without
+forwarding, and both loads must report and store exactly the same."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, text
+
+from api.db import copy
+from api.ingest import loader, parts, readers
+from api.ingest.contracts import ColumnType, all_contracts
+from tests.ingest.conftest import empty, load
+
+SAMPLES = Path(__file__).parent / "samples"
+CHANGED_ROW = 3  # the spreadsheet row a case changes (the header is row 1)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    errors: list[tuple[str, str, int, list[tuple[int, str | None]]]]
+    rows: list[tuple[Any, ...]]  # the release's rows, without release_id and load_part
+    forwarded: int  # batches Postgres took as the file's records
+
+
+def _records(contract: str) -> list[list[str | None]]:
+    """The contract's sample as text, its yes/no columns spelled 1/0 (Postgres reads those
+    as the validator does, so the unchanged sample is forwarded)."""
+    frame = pl.read_csv(SAMPLES / f"{contract}.csv", infer_schema=False)
+    spelled = {"ya": "1", "tidak": "0"}
+    yes_no = [c.name for c in all_contracts()[contract].columns if c.type is ColumnType.boolean]
+    frame = frame.with_columns(pl.col(yes_no).replace(spelled))
+    return [frame.columns, *(list(row) for row in frame.iter_rows())]
+
+
+def _field(value: str | None) -> str:
+    if value is None:
+        return ""
+    if any(c in value for c in ',"\n\r'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _write(path: Path, lines: list[str], newline: str = "\n") -> Path:
+    path.write_bytes("".join(line + newline for line in lines).encode())
+    return path
+
+
+def _lines(records: list[list[str | None]], column: str | None, raw: str) -> list[str]:
+    """The records as CSV lines, with ``raw`` as the file spells it in ``column`` of the
+    changed row."""
+    header, *rows = records
+    lines = [",".join(_field(v) for v in header)]  # type: ignore[arg-type]
+    for number, row in enumerate(rows, start=2):
+        fields = [_field(v) for v in row]
+        if number == CHANGED_ROW and column is not None:
+            fields[header.index(column)] = raw
+        lines.append(",".join(fields))
+    return lines
+
+
+def _outcome(engine: Engine, contract: str, path: Path) -> Outcome:
+    calls: list[int] = []
+    real = parts.copy_csv
+
+    def counted(*args: Any, **kwargs: Any) -> int:
+        stored = real(*args, **kwargs)
+        calls.append(stored)  # only what Postgres took
+        return stored
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parts, "copy_csv", counted)
+        result = load(engine, contract, path)
+    errors = [
+        (e.rule, e.column, e.count, [(x.row, x.value) for x in e.examples])
+        for e in result.report.errors
+    ]
+    stored: list[tuple[Any, ...]] = []
+    if result.release_id is not None:
+        table = all_contracts()[contract].table
+        key = ", ".join(all_contracts()[contract].primary_key)
+        with engine.connect() as conn:
+            found = conn.execute(
+                text(f"SELECT * FROM {table} WHERE release_id = :r ORDER BY {key}"),
+                {"r": result.release_id},
+            ).mappings()
+            stored = [
+                tuple(v for k, v in row.items() if k not in ("release_id", "load_part"))
+                for row in found
+            ]
+    return Outcome(errors, stored, len(calls))
+
+
+def _both(engine: Engine, contract: str, path: Path) -> tuple[Outcome, Outcome]:
+    """The file loaded as it is, then (the warehouse emptied) with nothing forwarded."""
+    forwarding = _outcome(engine, contract, path)
+    empty(engine)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "forwardable", lambda *_: False)
+        validated = _outcome(engine, contract, path)
+    assert validated.forwarded == 0
+    return forwarding, validated
+
+
+# (column, the field as the file spells it, whether that batch goes as the file's records)
+HOUSEHOLD_CASES: list[tuple[str, str, bool]] = [
+    ("address", '"Jl. Mawar, No. 5"', True),
+    ("address", "Jl. Mawar \\ No. 5", True),  # no escapes in CSV
+    ("address", "\\.", True),  # ends a COPY only alone on a line
+    ("address", "\\N", True),  # null only in COPY's text format
+    ("head_name", '"Siti\nAminah"', True),
+    ("head_name", '"Siti\r\nAminah"', True),
+    ("address", '" Jl. Mawar "', False),  # trimmed by the validator
+    ("address", "Jl. Mawar ", False),
+    ("address", 'Jl. "Mawar" 5', False),  # a quote inside a field
+    ("address", '"Jl. ""Mawar"" 5"', False),
+    ("address", '"Jl. "Mawar" 5"', True),  # quotes as Postgres reads them: Jl. Mawar 5
+    ("address", '""', False),  # blank: a broken rule (required)
+    ("head_name", "   ", False),
+    ("has_gas_cylinder", "true", True),
+    ("has_gas_cylinder", "t", True),
+    ("has_gas_cylinder", "y", True),
+    ("has_gas_cylinder", "no", True),
+    ("has_gas_cylinder", "ya", False),  # unknown to Postgres
+    ("has_gas_cylinder", "tidak", False),
+    ("has_gas_cylinder", "2", False),  # false on BPS forms, unknown to Postgres
+    ("has_gas_cylinder", " 1", False),  # the text pass judges it
+    ("has_gas_cylinder", "01", False),
+    ("has_gas_cylinder", "TRUE", False),
+    ("has_gas_cylinder", '""', False),
+    ("hh_size", "+4", True),
+    ("hh_size", "04", True),
+    ("hh_size", " 4", True),  # Polars and Postgres both read 4
+    ("hh_size", "4.0", False),
+    ("hh_size", "0x4", False),
+    ("hh_size", '"4"', True),
+    ("floor_area_m2", "4.25e1", True),
+    ("floor_area_m2", ".5e1", True),
+    ("floor_area_m2", "5.", True),
+    ("floor_area_m2", "1.1", True),  # no exact binary value: both round alike
+    ("floor_area_m2", "0.5", False),  # below the minimum
+    ("floor_area_m2", "1e400", False),  # infinite: a broken rule
+    ("floor_area_m2", "NaN", False),
+]
+
+
+@pytest.mark.parametrize(("column", "raw", "forwarded"), HOUSEHOLD_CASES)
+def test_a_value_is_stored_as_validated(
+    engine: Engine, tmp_path: Path, column: str, raw: str, forwarded: bool
+) -> None:
+    lines = _lines(_records("dtks_household"), column, raw)
+    forwarding, validated = _both(engine, "dtks_household", _write(tmp_path / "f.csv", lines))
+    assert forwarding == Outcome(validated.errors, validated.rows, int(forwarded))
+
+
+@pytest.mark.parametrize(
+    ("raw", "forwarded"), [("2025-03-14", True), ("2025-3-14", False), (" 2025-03-14", False)]
+)
+def test_a_date_is_stored_as_validated(
+    engine: Engine, tmp_path: Path, raw: str, forwarded: bool
+) -> None:
+    lines = _lines(_records("indicator_values"), "reviewed_at", raw)
+    forwarding, validated = _both(engine, "indicator_values", _write(tmp_path / "d.csv", lines))
+    assert validated.errors == []
+    assert forwarding == Outcome([], validated.rows, int(forwarded))
+
+
+def _crlf(lines: list[str]) -> list[str]:
+    return [line + "\r" for line in lines]
+
+
+def _blank_line(lines: list[str]) -> list[str]:
+    return [*lines[:3], "", *lines[3:]]
+
+
+def _end_marker(lines: list[str]) -> list[str]:
+    return [*lines[:3], "\\.", *lines[3:]]
+
+
+def _blank_lines_at_end(lines: list[str]) -> list[str]:
+    return [*lines, "", " "]
+
+
+@pytest.mark.parametrize("change", [_crlf, _blank_line, _end_marker, _blank_lines_at_end])
+def test_a_file_s_lines_are_stored_as_validated(
+    engine: Engine, tmp_path: Path, change: Callable[[list[str]], list[str]]
+) -> None:
+    lines = change(_lines(_records("dtks_household"), None, ""))
+    forwarding, validated = _both(engine, "dtks_household", _write(tmp_path / "l.csv", lines))
+    assert (forwarding.errors, forwarding.rows) == (validated.errors, validated.rows)
+
+
+def test_records_postgres_refuses_are_sent_as_validated_rows(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were a spelling Postgres does not know taken for forwardable, the load would still
+    store what the validator read, through the text pass."""
+    monkeypatch.setattr(loader, "forwardable", lambda *_: True)
+    records = _records("dtks_household")
+    lines = _lines(records, "has_gas_cylinder", "ya")
+    result = load(engine, "dtks_household", _write(tmp_path / "ya.csv", lines))
+    assert result.report.ok, result.report.errors
+    with engine.connect() as conn:
+        stored = conn.scalar(
+            text("SELECT has_gas_cylinder FROM ds_dtks_household WHERE hh_id = :id"),
+            {"id": records[CHANGED_ROW - 1][0]},
+        )
+    assert stored is True
+
+
+def test_many_chunks_go_to_both_parts(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of a record or two: every one forwarded, spread over the parts, and a key
+    repeated in two chunks is still found."""
+    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", 256)
+    lines = _lines(_records("dtks_household"), None, "")
+    forwarding, validated = _both(engine, "dtks_household", _write(tmp_path / "c.csv", lines))
+    assert forwarding.errors == validated.errors == []
+    assert forwarding.rows == validated.rows
+    assert forwarding.forwarded >= 3
+    empty(engine)
+    repeated = [*lines, lines[1]]  # the first row's key again, in the last chunk
+    result = load(engine, "dtks_household", _write(tmp_path / "r.csv", repeated))
+    assert [(e.rule, e.count, [x.row for x in e.examples]) for e in result.report.errors] == [
+        ("unique", 1, [len(repeated)])
+    ]
+
+
+def test_csv_records_are_copied_as_they_are(engine: Engine) -> None:
+    with engine.connect() as conn, conn.begin():
+        conn.execute(text("CREATE TEMP TABLE t (n smallint, s text)"))
+        records = copy.CsvRecords(("s", "n"), b'"a,""b""",1\n,2\n"x\ny",\n')
+        assert copy.copy_csv(conn, "t", records) == 3
+        stored = conn.execute(text("SELECT n, s FROM t ORDER BY n NULLS LAST")).all()
+    assert [tuple(r) for r in stored] == [(1, 'a,"b"'), (2, None), (None, "x\ny")]
