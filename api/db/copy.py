@@ -26,7 +26,7 @@ def copy_frame(conn: Connection, table: str, frame: pl.DataFrame, *, freeze: boo
     ``freeze`` writes the rows already frozen, which spares every later reader setting hint
     bits on each page; Postgres allows it only into a table created in this transaction.
     """
-    statement = _statement(table, frame.columns, "text", freeze=freeze)
+    statement = _statement(table, frame.columns, ["FORMAT text"], freeze=freeze)
     with _psycopg(conn).cursor() as cursor, cursor.copy(statement) as copy:
         write_copy_text(frame, copy)
     return frame.height
@@ -34,7 +34,8 @@ def copy_frame(conn: Connection, table: str, frame: pl.DataFrame, *, freeze: boo
 
 @dataclass(frozen=True)
 class CsvRecords:
-    """CSV records as a file holds them (comma-separated, double quotes, no header line)."""
+    """CSV records as a file holds them (comma-separated, double quotes, no header line).
+    An empty cell is null, quoted or not, as Polars reads it."""
 
     columns: tuple[str, ...]  # the table's columns the fields fill, in the file's order
     data: bytes
@@ -43,7 +44,9 @@ class CsvRecords:
 def copy_csv(conn: Connection, table: str, records: CsvRecords, *, freeze: bool = False) -> int:
     """COPY CSV records as they are into ``table`` (see :func:`copy_frame`); returns the
     rows Postgres stored."""
-    statement = _statement(table, records.columns, "csv", freeze=freeze)
+    # A quoted empty cell is an empty text to Postgres unless forced to null.
+    force_null = f"FORCE_NULL ({_names(records.columns)})"
+    statement = _statement(table, records.columns, ["FORMAT csv", force_null], freeze=freeze)
     with _psycopg(conn).cursor() as cursor:
         with cursor.copy(statement) as copy:
             copy.write(records.data)
@@ -57,10 +60,13 @@ def _psycopg(conn: Connection) -> PsycopgConnection[Any]:
     return raw
 
 
-def _statement(table: str, columns: Sequence[str], fmt: str, *, freeze: bool) -> str:
-    names = ", ".join(f'"{name}"' for name in columns)
-    options = f"FORMAT {fmt}" + (", FREEZE" if freeze else "")
-    return f"COPY {table} ({names}) FROM STDIN WITH ({options})"
+def _statement(table: str, columns: Sequence[str], options: list[str], *, freeze: bool) -> str:
+    with_freeze = [*options, "FREEZE"] if freeze else options
+    return f"COPY {table} ({_names(columns)}) FROM STDIN WITH ({', '.join(with_freeze)})"
+
+
+def _names(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in columns)
 
 
 def write_copy_text(frame: pl.DataFrame, copy: Copy) -> None:

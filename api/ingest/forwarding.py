@@ -7,23 +7,29 @@ stores from them exactly the validated values when:
 
 - every text column holds its values as they stand: none was cleaned (trimmed, or a blank
   made null), and none holds a double quote, which Postgres takes for quoting anywhere in a
-  field, the file's reader only at a field's start;
+  field, the file's reader only at a field's start (an empty cell, quoted or not, is null to
+  both: see :class:`api.db.copy.CsvRecords`);
 - every date is written as that date in ISO form;
 - every yes/no spelling means the same to Postgres (``ya``, ``tidak`` and ``2`` mean nothing
   to it);
-- numbers were parsed by the reader, as Postgres parses them: decimal text, correctly rounded.
+- numbers were parsed by the reader, as Postgres parses them: decimal text, correctly
+  rounded;
+- the records hold no ``\\.`` (alone on a line, it ends a COPY), and do not start with a
+  byte-order mark (the reader skips one there; Postgres keeps it).
 
-What Postgres could still read otherwise (a line holding only ``\\.`` ends a COPY; a blank
-line is a row to it) shows as an error or as a different count of stored rows, and the load
-then sends the validated rows instead (see :mod:`api.ingest.parts`).
+Anything else Postgres reads otherwise (a bare carriage return, a stray quote) shows as an
+error or as a different count of stored rows, and the load then sends the validated rows
+instead (see :mod:`api.ingest.parts`).
 """
 
 from __future__ import annotations
 
+import codecs
+
 import polars as pl
 
 from api.ingest.contracts import ColumnType, Contract
-from api.ingest.validate import BOOLEANS, DATE_FORMAT
+from api.ingest.validate import BOOLEANS, CSV_READ_TYPES, DATE_FORMAT
 
 # The spellings Postgres' boolean input takes, with their meaning (it takes more: prefixes
 # and other cases, which the validator does not).
@@ -31,15 +37,20 @@ _POSTGRES_BOOLEANS = {
     **dict.fromkeys(("1", "true", "t", "y", "yes", "on"), True),
     **dict.fromkeys(("0", "false", "f", "n", "no", "off"), False),
 }
-_READ_AS_NUMBERS = {ColumnType.integer: pl.Int64(), ColumnType.float: pl.Float64()}
-_TYPED = "__typed__"
+_END_OF_COPY = b"\\."
+_VALIDATED = "__validated__"
 
 
-def forwardable(contract: Contract, batch: pl.DataFrame, typed: pl.DataFrame) -> bool:
-    """Whether Postgres reads from the records ``batch`` was read from exactly the values
-    of ``typed``, the batch validated; see the module's description."""
+def forwardable(
+    contract: Contract, batch: pl.DataFrame, typed: pl.DataFrame, records: bytes
+) -> bool:
+    """Whether Postgres reads from ``records``, which ``batch`` was read from, exactly the
+    values of ``typed``, the batch validated; see the module's description."""
+    if records.startswith(codecs.BOM_UTF8) or _END_OF_COPY in records:
+        return False
     schema = batch.schema  # built anew on each access: take it once
     checks: list[pl.Expr] = []
+    validated: list[pl.Series] = []  # the typed columns the checks compare with
     for col in contract.columns:
         if col.name not in schema:
             continue  # absent: null in both
@@ -48,12 +59,14 @@ def forwardable(contract: Contract, batch: pl.DataFrame, typed: pl.DataFrame) ->
             case ColumnType.string if dtype == pl.String:
                 # The validated text is the read text trimmed, or null where that is blank:
                 # the same length means the same text, and lengths cost no string compares.
-                length = pl.col(_TYPED + col.name).str.len_bytes()
+                validated.append(typed.get_column(col.name).alias(_VALIDATED + col.name))
+                length = pl.col(_VALIDATED + col.name).str.len_bytes()
                 checks.append(read.str.len_bytes().eq_missing(length).all())
                 # One search through the column's text joined costs half of one per value.
                 checks.append(~read.str.join("").str.contains('"', literal=True))
             case ColumnType.date if dtype == pl.String:
-                as_written = pl.col(_TYPED + col.name).dt.to_string(DATE_FORMAT)
+                validated.append(typed.get_column(col.name).alias(_VALIDATED + col.name))
+                as_written = pl.col(_VALIDATED + col.name).dt.to_string(DATE_FORMAT)
                 checks.append(read.eq_missing(as_written).all())
             case ColumnType.boolean if isinstance(dtype, pl.Enum):
                 misread = [
@@ -63,16 +76,11 @@ def forwardable(contract: Contract, batch: pl.DataFrame, typed: pl.DataFrame) ->
                 ]
                 if misread:
                     checks.append(~read.to_physical().is_in(misread).any())
-            case ColumnType.integer | ColumnType.float if dtype == _READ_AS_NUMBERS[col.type]:
-                pass
+            case ColumnType.integer | ColumnType.float if dtype == CSV_READ_TYPES[col.type]:
+                pass  # parsed by the reader
             case _:
                 return False  # read as text, or of a type Postgres may read otherwise
-    typed_text = [
-        typed.get_column(c.name).alias(_TYPED + c.name)
-        for c in contract.columns
-        if c.name in schema and c.type in (ColumnType.string, ColumnType.date)
-    ]
     if not checks:
         return True
     named = (check.alias(f"{i}") for i, check in enumerate(checks))
-    return all(batch.with_columns(typed_text).select(named).row(0))
+    return all(batch.with_columns(validated).select(named).row(0))

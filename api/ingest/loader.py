@@ -273,7 +273,8 @@ class _Source:
     ) -> _Source:
         types = read_types(contract, fmt, mapping)
         fields = mapping.rename.values()  # in the file's order
-        csv_columns = tuple(fields) if fmt is FileFormat.csv and not mapping.ignored else None
+        whole = not (mapping.ignored or mapping.duplicated)
+        csv_columns = tuple(fields) if fmt is FileFormat.csv and whole else None
         size = path.stat().st_size
         return cls(path, fmt, mapping, size, rows, fingerprint, types, csv_columns)
 
@@ -350,14 +351,16 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
     optimistic = collector is None
     found = collector if collector is not None else ViolationCollector()
     targets = [_active_keys(conn, ref.dataset, ref.dataset_columns) for ref in contract.references]
-    # The primary key in the warehouse proves uniqueness by itself, so keys are kept only
-    # for the rules it cannot check; memory then stays flat however long the file is.
+    # The primary key in the warehouse proves uniqueness (with the keys' hashes when rows go
+    # by batch: 8 bytes a row), so keys are kept only for the rules it cannot check.
     keep_keys = bool(contract.unique or contract.references)
     keys: list[pl.DataFrame] = []
     rows = 0
-    # The optimistic pass sends whole batches, so that a clean file's records can go to
-    # Postgres as they are; the text pass, by key (see PartedCopy).
-    with PartedCopy(target.engine, contract, target.release_id, by_batch=optimistic) as copier:
+    # The optimistic pass over a CSV file whose every field has a column sends whole batches,
+    # so that clean records can go to Postgres as they are; otherwise rows go by key (see
+    # PartedCopy).
+    forwarding = optimistic and source.csv_columns is not None
+    with PartedCopy(target.engine, contract, target.release_id, by_batch=forwarding) as copier:
         for batch, records in _batches(source, optimistic):
             typed = validate_batch(contract, batch, regions, found)
             if found and optimistic:
@@ -366,7 +369,11 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
                 keys.append(_keys(contract, typed, batch))
             if found:
                 copier.stop()
-            elif optimistic and records is not None and forwardable(contract, batch, typed):
+            elif (
+                forwarding
+                and records is not None
+                and forwardable(contract, batch, typed, records.data)
+            ):
                 copier.submit(typed, records)
             else:
                 copier.submit(typed)

@@ -112,7 +112,7 @@ def _both(engine: Engine, contract: str, path: Path) -> tuple[Outcome, Outcome]:
 HOUSEHOLD_CASES: list[tuple[str, str, bool]] = [
     ("address", '"Jl. Mawar, No. 5"', True),
     ("address", "Jl. Mawar \\ No. 5", True),  # no escapes in CSV
-    ("address", "\\.", True),  # ends a COPY only alone on a line
+    ("address", "\\.", False),  # ends a COPY alone on a line: never forwarded
     ("address", "\\N", True),  # null only in COPY's text format
     ("head_name", '"Siti\nAminah"', True),
     ("head_name", '"Siti\r\nAminah"', True),
@@ -123,6 +123,7 @@ HOUSEHOLD_CASES: list[tuple[str, str, bool]] = [
     ("address", '"Jl. "Mawar" 5"', True),  # quotes as Postgres reads them: Jl. Mawar 5
     ("address", '""', False),  # blank: a broken rule (required)
     ("head_name", "   ", False),
+    ("no_kk", '""', True),  # null to both (FORCE_NULL)
     ("has_gas_cylinder", "true", True),
     ("has_gas_cylinder", "t", True),
     ("has_gas_cylinder", "y", True),
@@ -133,7 +134,7 @@ HOUSEHOLD_CASES: list[tuple[str, str, bool]] = [
     ("has_gas_cylinder", " 1", False),  # the text pass judges it
     ("has_gas_cylinder", "01", False),
     ("has_gas_cylinder", "TRUE", False),
-    ("has_gas_cylinder", '""', False),
+    ("has_gas_cylinder", '""', True),  # null to both
     ("hh_size", "+4", True),
     ("hh_size", "04", True),
     ("hh_size", " 4", True),  # Polars and Postgres both read 4
@@ -159,13 +160,24 @@ def test_a_value_is_stored_as_validated(
     assert forwarding == Outcome(validated.errors, validated.rows, int(forwarded))
 
 
-@pytest.mark.parametrize(
-    ("raw", "forwarded"), [("2025-03-14", True), ("2025-3-14", False), (" 2025-03-14", False)]
-)
-def test_a_date_is_stored_as_validated(
-    engine: Engine, tmp_path: Path, raw: str, forwarded: bool
+INDICATOR_CASES: list[tuple[str, str, bool]] = [
+    ("reviewed_at", "2025-03-14", True),
+    ("reviewed_at", "2025-3-14", False),
+    ("reviewed_at", " 2025-03-14", False),
+    ("value", "4.9e-324", True),  # the smallest denormal, to both
+    ("value", "1e-400", False),  # 0 to Polars; Postgres refuses it
+    ("value", "-0", True),
+    ("value", "1.7976931348623157e308", True),
+    ("value", "0.30000000000000004", True),
+    ("value", "3.14159265358979323846264338327950288", True),
+]
+
+
+@pytest.mark.parametrize(("column", "raw", "forwarded"), INDICATOR_CASES)
+def test_a_date_or_number_is_stored_as_validated(
+    engine: Engine, tmp_path: Path, column: str, raw: str, forwarded: bool
 ) -> None:
-    lines = _lines(_records("indicator_values"), "reviewed_at", raw)
+    lines = _lines(_records("indicator_values"), column, raw)
     forwarding, validated = _both(engine, "indicator_values", _write(tmp_path / "d.csv", lines))
     assert validated.errors == []
     assert forwarding == Outcome([], validated.rows, int(forwarded))
@@ -187,13 +199,36 @@ def _blank_lines_at_end(lines: list[str]) -> list[str]:
     return [*lines, "", " "]
 
 
-@pytest.mark.parametrize("change", [_crlf, _blank_line, _end_marker, _blank_lines_at_end])
+def _byte_order_mark_in_a_record(lines: list[str]) -> list[str]:
+    return [lines[0], "\ufeff" + lines[1], *lines[2:]]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_crlf, _blank_line, _end_marker, _blank_lines_at_end, _byte_order_mark_in_a_record],
+)
 def test_a_file_s_lines_are_stored_as_validated(
     engine: Engine, tmp_path: Path, change: Callable[[list[str]], list[str]]
 ) -> None:
     lines = change(_lines(_records("dtks_household"), None, ""))
     forwarding, validated = _both(engine, "dtks_household", _write(tmp_path / "l.csv", lines))
     assert (forwarding.errors, forwarding.rows) == (validated.errors, validated.rows)
+
+
+def test_carriage_returns_and_an_end_marker_in_one_record(engine: Engine, tmp_path: Path) -> None:
+    """To Postgres, a bare carriage return ends the first line when no line feed comes
+    first, and \\. alone on a line ends the data: a text column last could lose its end."""
+    header, first, *_ = _records("dtks_household")
+    order = [c for c in header if c != "address"] + ["address"]
+    row = dict(zip(header, first, strict=True)) | {"address": "Jl. Mawar\r\\.\rX"}
+    lines = [
+        ",".join(order),
+        ",".join(_field(row[c]) if c != "address" else str(row[c]) for c in order),
+    ]
+    path = tmp_path / "cr.csv"
+    path.write_bytes(("\n".join(lines)).encode())  # no line feed after the record
+    forwarding, validated = _both(engine, "dtks_household", path)
+    assert forwarding == Outcome(validated.errors, validated.rows, 0)
 
 
 def test_records_postgres_refuses_are_sent_as_validated_rows(
@@ -236,7 +271,7 @@ def test_many_chunks_go_to_both_parts(
 def test_csv_records_are_copied_as_they_are(engine: Engine) -> None:
     with engine.connect() as conn, conn.begin():
         conn.execute(text("CREATE TEMP TABLE t (n smallint, s text)"))
-        records = copy.CsvRecords(("s", "n"), b'"a,""b""",1\n,2\n"x\ny",\n')
-        assert copy.copy_csv(conn, "t", records) == 3
+        records = copy.CsvRecords(("s", "n"), b'"a,""b""",1\n,2\n"",3\n"x\ny",""\n')
+        assert copy.copy_csv(conn, "t", records) == 4
         stored = conn.execute(text("SELECT n, s FROM t ORDER BY n NULLS LAST")).all()
-    assert [tuple(r) for r in stored] == [(1, 'a,"b"'), (2, None), (None, "x\ny")]
+    assert [tuple(r) for r in stored] == [(1, 'a,"b"'), (2, None), (3, None), (None, "x\ny")]
