@@ -46,7 +46,9 @@ def forwardable(
 ) -> bool:
     """Whether Postgres reads from ``records``, which ``batch`` was read from, exactly the
     values of ``typed``, the batch validated; see the module's description."""
-    if records.startswith(codecs.BOM_UTF8) or _END_OF_COPY in records:
+    # Looking for one byte is ~20x faster than for two (2 against 38 ms in 32 MB), and a
+    # backslash is rare.
+    if records.startswith(codecs.BOM_UTF8) or (b"\\" in records and _END_OF_COPY in records):
         return False
     schema = batch.schema  # built anew on each access: take it once
     checks: list[pl.Expr] = []
