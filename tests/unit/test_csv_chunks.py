@@ -25,13 +25,19 @@ CONTENT = (
 )
 
 
+def _content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int) -> Path:
+    """CONTENT in a file, to be read in chunks of about ``chunk_bytes``."""
+    path = tmp_path / "f.csv"
+    path.write_bytes(CONTENT.encode())
+    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", chunk_bytes)
+    return path
+
+
 @pytest.mark.parametrize("chunk_bytes", [1, 5, 17, 64, 1 << 20])
 def test_every_chunk_size_reads_the_same_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
 ) -> None:
-    path = tmp_path / "f.csv"
-    path.write_bytes(CONTENT.encode())
-    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", chunk_bytes)
+    path = _content(tmp_path, monkeypatch, chunk_bytes)
     batches = list(readers.read_batches(path, FileFormat.csv, batch_rows=2))
     assert all(1 <= b.height <= 2 for b in batches)
     read = pl.concat(batches)
@@ -47,9 +53,7 @@ def test_every_chunk_size_reads_the_same_rows(
 def test_a_whole_chunk_comes_with_its_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
 ) -> None:
-    path = tmp_path / "f.csv"
-    path.write_bytes(CONTENT.encode())
-    monkeypatch.setattr(readers, "CSV_CHUNK_BYTES", chunk_bytes)
+    path = _content(tmp_path, monkeypatch, chunk_bytes)
     batches = list(readers.read_sourced(path, FileFormat.csv))
     records = [b.records for b in batches]
     assert None not in records
