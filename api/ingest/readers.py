@@ -212,7 +212,7 @@ def _csv_batches(path: Path, batch_rows: int, types: dict[str, pl.DataType]) -> 
     blanks = {name: "" for name, dtype in types.items() if isinstance(dtype, pl.Enum)}
     offset = FIRST_DATA_ROW
     try:
-        for chunk in _csv_records(path, CSV_CHUNK_BYTES):
+        for chunk in _csv_records(path, _chunk_bytes(path, batch_rows)):
             # The parser leaves each column in one piece per thread's block (17 in 32 MB);
             # joining them costs less than what validating and encoding the pieces costs more.
             frame = _parse_chunk(path, chunk, schema, blanks, offset, typed=bool(types)).rechunk()
@@ -258,6 +258,21 @@ def _parse_chunk(
 
 
 CSV_CHUNK_BYTES = 32 << 20  # ~150,000 rows of a wide registry file
+_SAMPLE_BYTES = 1 << 20
+
+
+def _chunk_bytes(path: Path, batch_rows: int) -> int:
+    """Chunks of at most CSV_CHUNK_BYTES, and of ~90 % of ``batch_rows`` lines as long as
+    those in the file's first MB: a batch that is a whole chunk can go to Postgres as the
+    file holds it (api/ingest/forwarding.py), a slice of one cannot."""
+    with path.open("rb") as handle:
+        head = handle.read(_SAMPLE_BYTES)
+    lines = head.count(b"\n")
+    if not lines:
+        return CSV_CHUNK_BYTES
+    return max(1, min(CSV_CHUNK_BYTES, len(head) * batch_rows * 9 // (lines * 10)))
+
+
 MAX_RECORD_BYTES = 256 << 20  # a "record" this long is an unclosed quote
 
 

@@ -64,12 +64,24 @@ def test_a_whole_chunk_comes_with_its_records(
         assert batch.frame["id"].cast(pl.Int64).to_list() == again["id"].to_list()
 
 
-def test_part_of_a_chunk_comes_without_records(tmp_path: Path) -> None:
+def test_chunks_hold_about_a_batch_of_the_first_lines(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
-    path.write_bytes(CONTENT.encode())
+    path.write_text("id,text\n" + "".join(f"{i:04d},row\n" for i in range(1000)))
+    batches = list(readers.read_sourced(path, FileFormat.csv, batch_rows=100))
+    assert sum(b.frame.height for b in batches) == 1000
+    assert all(b.records is not None and b.frame.height <= 100 for b in batches)
+    assert len(batches) < 20
+
+
+def test_part_of_a_chunk_comes_without_records(tmp_path: Path) -> None:
+    """Lines shorter than those the chunk size was judged by: a chunk holds more than a
+    batch, and its slices have no records of their own."""
+    path = tmp_path / "f.csv"
+    path.write_text("id,text\n" + f"0,{'x' * 200}\n" + "".join(f"{i},y\n" for i in range(1, 9)))
     batches = list(readers.read_sourced(path, FileFormat.csv, batch_rows=2))
-    assert [b.frame.height for b in batches] == [2, 2, 1]
-    assert [b.records for b in batches] == [None, None, None]
+    assert sum(b.frame.height for b in batches) == 9
+    assert any(b.records is None for b in batches)
+    assert all(b.frame.height <= 2 for b in batches)
 
 
 def test_a_header_alone_has_no_rows(tmp_path: Path) -> None:
