@@ -288,14 +288,10 @@ class _Source:
     def as_text(self) -> _Source:
         return replace(self, types={})
 
-    def batches(self) -> Iterator[pl.DataFrame]:
-        """The file's batches under the contract's column names, with ROW_COLUMN."""
-        for batch, _ in self.sourced():
-            yield batch
-
     def sourced(self) -> Iterator[tuple[pl.DataFrame, CsvRecords | None]]:
-        """:meth:`batches`, each with the CSV records it was read from when they fill the
-        table's columns as they stand (a whole chunk; every field has a column)."""
+        """The file's batches under the contract's column names, with ROW_COLUMN, each with
+        the CSV records it was read from when they fill the table's columns as they stand (a
+        whole chunk; every field has a column)."""
         rename = self.mapping.rename
         for read in readers.read_sourced(self.path, self.fmt, readers.BATCH_ROWS, self.types):
             batch = read.frame.rename(rename).select(ROW_COLUMN, *rename.values())
@@ -438,7 +434,7 @@ def _rescan_keys(
     columns = _key_columns(contract)
     frames = [
         _keys(contract, validate_batch(contract, batch, regions, ViolationCollector()), batch)
-        for batch in source.batches()
+        for batch, _ in source.sourced()
     ]
     return pl.concat(frames) if frames else pl.DataFrame(schema=columns)
 
