@@ -280,7 +280,7 @@ def _instrument(timers: Timers) -> None:
     from api.ingest import loader, parts, readers
 
     patches: list[tuple[object, str, str]] = [
-        (readers, "fingerprint", "checksum + count rows"),
+        (readers, "checksum", "checksum"),
         (loader, "validate_batch", "validate"),
         (parts, "copy_frame", "copy"),
         (parts, "copy_csv", "copy: file's records"),
@@ -337,12 +337,12 @@ def _child_e2e(path: Path, url: str) -> dict[str, Any]:
     records = phases.pop("copy: file's records", 0.0)
     encode = phases.pop("copy: encode + send", 0.0)
     index = phases.pop("index", 0.0)
-    checksum = phases.pop("checksum + count rows", 0.0)  # in a thread of its own
+    checksum = phases.pop("checksum", 0.0)  # in a thread of its own
     main_thread = sum(phases.values())
     phases["other (rename, keys, waiting for COPY and indexes, attach, commit)"] = (
         seconds - main_thread
     )
-    phases["in parallel: checksum + count rows"] = checksum
+    phases["in parallel: checksum"] = checksum
     phases["streams, in parallel: encode + send"] = encode
     phases["streams, in parallel: server catching up"] = copy_seconds - encode
     phases["streams, in parallel: file's records"] = records

@@ -69,16 +69,15 @@ def load_file(
     contract, path = request.contract, request.path
     file_name = request.file_name or path.name
     fmt = readers.sniff(path)
-    # Damaged Parquet is refused here, before anything else.
-    rows = readers.parquet_rows(path) if fmt is FileFormat.parquet else None
+    rows = _expected_rows(path, fmt)
     mapping = map_header(contract, readers.header(path, fmt))
     collector = ViolationCollector()
     _header_violations(mapping, collector)
     if collector:
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
     _drop_left_parts(engine, contract)
-    with readers.BackgroundFingerprint(path, fmt) as fingerprint:
-        source = _Source.of(contract, path, fmt, mapping, rows, fingerprint)
+    with readers.BackgroundChecksum(path) as checksum:
+        source = _Source.of(contract, path, fmt, mapping, rows, checksum)
         try:
             return _load(engine, request, source, collector, progress)
         except BaseException:
@@ -119,6 +118,14 @@ def _load(
         )
         _activate(conn, contract, release_id)
     return LoadResult(_report(contract, file_name, rows, collector, mapping), release_id)
+
+
+def _expected_rows(path: Path, fmt: FileFormat) -> int | None:
+    """The rows a file holds, for progress: a Parquet file's metadata says (damaged Parquet
+    is refused here, before anything else), a CSV's are estimated; None for XLSX."""
+    if fmt is FileFormat.parquet:
+        return readers.parquet_rows(path)
+    return readers.estimated_csv_rows(path) if fmt is FileFormat.csv else None
 
 
 def _drop_left_parts(engine: Engine, contract: Contract) -> None:
@@ -255,8 +262,8 @@ class _Source:
     fmt: FileFormat
     mapping: Mapping
     size: int  # bytes
-    rows: int | None  # known before reading (Parquet metadata); else counted alongside
-    fingerprint: readers.BackgroundFingerprint
+    rows: int | None  # expected: see _expected_rows
+    background_checksum: readers.BackgroundChecksum
     types: dict[str, pl.DataType] = field(default_factory=dict)  # file column -> read type
     # The columns a CSV file's fields fill, in its order, when every field has one.
     csv_columns: tuple[str, ...] | None = None
@@ -269,21 +276,22 @@ class _Source:
         fmt: FileFormat,
         mapping: Mapping,
         rows: int | None,
-        fingerprint: readers.BackgroundFingerprint,
+        background_checksum: readers.BackgroundChecksum,
     ) -> _Source:
         types = read_types(contract, fmt, mapping)
         fields = mapping.rename.values()  # in the file's order
         whole = not (mapping.ignored or mapping.duplicated)
         csv_columns = tuple(fields) if fmt is FileFormat.csv and whole else None
         size = path.stat().st_size
-        return cls(path, fmt, mapping, size, rows, fingerprint, types, csv_columns)
+        return cls(path, fmt, mapping, size, rows, background_checksum, types, csv_columns)
 
-    def expected_rows(self) -> int | None:
-        """The rows expected, for progress: None while a CSV's are being counted."""
-        return self.rows if self.rows is not None else self.fingerprint.rows_so_far()
+    def expected_rows(self, done: int) -> int | None:
+        """The rows expected, for progress: never fewer than those ``done`` (a CSV's are an
+        estimate)."""
+        return None if self.rows is None else max(self.rows, done)
 
     def checksum(self) -> str:
-        return self.fingerprint.result().checksum
+        return self.background_checksum.result()
 
     def as_text(self) -> _Source:
         return replace(self, types={})
@@ -333,7 +341,7 @@ def _copy_batches(target: _Target, source: _Source, collector: ViolationCollecto
         try:
             return _copy_pass(target, source, None)
         except (_TextNeededError, RecordsNotAsReadError):
-            target.progress(0, source.expected_rows(), "reading again as text")
+            target.progress(0, source.expected_rows(0), "reading again as text")
         source = source.as_text()
     return _copy_pass(target, source, collector)
 
@@ -374,13 +382,13 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
             else:
                 copier.submit(typed)
             rows += batch.height
-            progress(rows, source.expected_rows(), "validating and copying")
+            progress(rows, source.expected_rows(rows), "validating and copying")
         if not rows:
             return rows
-        progress(rows, source.expected_rows(), "indexing")
+        progress(rows, source.expected_rows(rows), "indexing")
         copied = copier.finish()
         if keep_keys:
-            progress(rows, source.expected_rows(), "checking keys and references")
+            progress(rows, source.expected_rows(rows), "checking keys and references")
             _check_keys(contract, pl.concat(keys), targets, found)
         if optimistic and (found or not copied):
             raise _TextNeededError
@@ -388,7 +396,7 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
             copier.attach(conn)
     if not keep_keys and (found or not copied):
         # Refused either way; read the keys again so the report names the repeated ones.
-        progress(rows, source.expected_rows(), "checking keys")
+        progress(rows, source.expected_rows(rows), "checking keys")
         _check_keys(contract, _rescan_keys(contract, source, regions), targets, found)
     if not copied and not found:
         raise IngestError("copy_failed", "The warehouse refused the rows; nothing was loaded.")

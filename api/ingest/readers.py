@@ -13,7 +13,6 @@ import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, Self
@@ -74,46 +73,32 @@ def _format_of(head: bytes) -> FileFormat | None:
     return FileFormat.csv
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    checksum: str  # sha256 of the bytes: an identical file is the same release
-    rows: int | None  # a CSV's data rows, for progress; None for other formats
+class ChecksumStoppedError(Exception):
+    """The checksum was no longer wanted: the load it was for had ended."""
 
 
-class FingerprintStoppedError(Exception):
-    """The fingerprint was no longer wanted: the load it was for had ended."""
-
-
-def fingerprint(path: Path, fmt: FileFormat, stop: threading.Event | None = None) -> Fingerprint:
-    """The file's checksum and, for a CSV, its row count, from one pass over its bytes;
-    ``stop`` ends the pass early."""
+def checksum(path: Path, stop: threading.Event | None = None) -> str:
+    """The sha256 of the file's bytes (an identical file is the same release); ``stop`` ends
+    the pass early."""
     digest = hashlib.sha256()
-    lines, last = 0, b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             if stop is not None and stop.is_set():
-                raise FingerprintStoppedError(path.name)
+                raise ChecksumStoppedError(path.name)
             digest.update(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk
-    rows: int | None = None
-    if fmt is FileFormat.csv:
-        unterminated = bool(last) and not last.endswith(b"\n")
-        rows = max(lines + unterminated - 1, 0)
-    return Fingerprint(digest.hexdigest(), rows)
+    return digest.hexdigest()
 
 
-class BackgroundFingerprint:
-    """A file's :func:`fingerprint`, computed in a thread of its own while a load reads the
-    file: hashing releases the GIL (counting line breaks holds it ~2 ms per 4 MB), so the
-    checksum costs the load next to nothing instead of ~1.3 s per GB before it starts.
-    Leaving the ``with`` block stops the pass if it is still running."""
+class BackgroundChecksum:
+    """A file's :func:`checksum`, computed in a thread of its own while a load reads the
+    file: hashing releases the GIL, so it costs the load next to nothing instead of ~1 s per
+    GB before it starts. Leaving the ``with`` block stops the pass if it is still running."""
 
-    def __init__(self, path: Path, fmt: FileFormat) -> None:
+    def __init__(self, path: Path) -> None:
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint")
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum")
         # Looked up at call time, so the benchmark can time it.
-        self._future = self._pool.submit(fingerprint, path, fmt, self._stop)
+        self._future = self._pool.submit(checksum, path, self._stop)
 
     def __enter__(self) -> Self:
         return self
@@ -122,14 +107,9 @@ class BackgroundFingerprint:
         self._stop.set()
         self._pool.shutdown()
 
-    def result(self) -> Fingerprint:
-        """The fingerprint, waiting for it if need be; raises what the pass raised."""
+    def result(self) -> str:
+        """The checksum, waiting for it if need be; raises what the pass raised."""
         return self._future.result()
-
-    def rows_so_far(self) -> int | None:
-        """The CSV rows once counted, else None; raises what the pass raised, so a failure
-        surfaces at the next progress report rather than at the end of the load."""
-        return self._future.result().rows if self._future.done() else None
 
 
 def parquet_rows(path: Path) -> int:
@@ -261,16 +241,32 @@ CSV_CHUNK_BYTES = 32 << 20  # ~150,000 rows of a wide registry file
 _SAMPLE_BYTES = 1 << 20
 
 
+def _head(path: Path) -> bytes:
+    """The file's first MB."""
+    with path.open("rb") as handle:
+        return handle.read(_SAMPLE_BYTES)
+
+
 def _chunk_bytes(path: Path, batch_rows: int) -> int:
     """Chunks of at most CSV_CHUNK_BYTES, and of ~90 % of ``batch_rows`` lines as long as
     those in the file's first MB: a batch that is a whole chunk can go to Postgres as the
     file holds it (api/ingest/forwarding.py), a slice of one cannot."""
-    with path.open("rb") as handle:
-        head = handle.read(_SAMPLE_BYTES)
+    head = _head(path)
     lines = head.count(b"\n")
     if not lines:
         return CSV_CHUNK_BYTES
     return max(1, min(CSV_CHUNK_BYTES, len(head) * batch_rows * 9 // (lines * 10)))
+
+
+def estimated_csv_rows(path: Path) -> int:
+    """The data rows a CSV file holds, estimated for progress from its size and the lines of
+    its first MB (exact for a smaller file whose values hold no line breaks). Counting every
+    line break cost a load ~0.5 core-s per GB, and gave no total until the count was done."""
+    head, size = _head(path), path.stat().st_size
+    if len(head) == size:  # the whole file
+        lines = head.count(b"\n") + (not head.endswith(b"\n"))
+        return max(lines - 1, 0)  # the header is no data row
+    return max(round(head.count(b"\n") * size / len(head)) - 1, 0)
 
 
 MAX_RECORD_BYTES = 256 << 20  # a "record" this long is an unclosed quote

@@ -72,7 +72,13 @@ class JobInfo(BaseModel):
     status: str = Field(description="queued, running, succeeded or failed.")
     phase: str
     rows_read: int
-    rows_expected: int | None = Field(description="Rows in the file, once counted.")
+    rows_expected: int | None = Field(
+        description=(
+            "Rows the file holds, for progress: from a Parquet file's metadata; for a CSV "
+            "file estimated from its size and first lines until read to the end, then exact; "
+            "null for XLSX until read."
+        )
+    )
     bytes_total: int
     release_id: int | None
     message: str | None

@@ -374,3 +374,20 @@ def test_a_value_the_warehouse_refuses_mid_copy_changes_nothing(
     assert refused.rule == "copy_failed"
     assert "0x00" in refused.message
     assert active(engine, "poverty_line") == baseline
+
+
+@pytest.mark.parametrize("estimate", [2, 6, 9])
+def test_progress_has_a_total_from_the_start_and_ends_exact(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, estimate: int
+) -> None:
+    """A CSV load reports the rows its file is estimated to hold from its first report on,
+    never fewer than those done, and the exact count at the end."""
+    monkeypatch.setattr(readers, "estimated_csv_rows", lambda path: estimate)
+    path = write_csv(poverty_lines(6), tmp_path / "gk.csv")
+    reports: list[tuple[int, int | None, str]] = []
+    request = LoadRequest(all_contracts()["poverty_line"], path, "test", "test")
+    result = load_file(engine, request, lambda *report: reports.append(report))
+    assert result.report.ok
+    assert reports[0][1] == max(estimate, reports[0][0])
+    assert all(total is not None and total >= done for done, total, _ in reports)
+    assert reports[-1][:2] == (6, 6)

@@ -151,7 +151,7 @@ def test_a_refused_load_drops_orphans_too(engine: Engine, tmp_path: Path) -> Non
     assert _tables_like(engine, "ds_poverty_line_r") == []
 
 
-def test_a_failed_fingerprint_fails_the_load_and_leaves_nothing(
+def test_a_failed_checksum_fails_the_load_and_leaves_nothing(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The checksum is computed alongside the load; its failure is the load's failure."""
@@ -160,7 +160,7 @@ def test_a_failed_fingerprint_fails_the_load_and_leaves_nothing(
     def unreadable(*args: object) -> None:
         raise OSError("the disk went away")
 
-    monkeypatch.setattr(readers, "fingerprint", unreadable)
+    monkeypatch.setattr(readers, "checksum", unreadable)
     with pytest.raises(OSError, match="the disk went away"):
         load(engine, "poverty_line", write_csv(poverty_lines(5), tmp_path / "b.csv"))
     assert active(engine, "poverty_line") == (baseline.release_id, 3)

@@ -161,11 +161,35 @@ def test_a_file_cut_short_while_read_ends_the_read(
     assert list(readers._csv_records(path, 1 << 20)) == [b"1,2\n3,4\n"]
 
 
-def test_fingerprint_hashes_the_bytes_and_counts_the_data_rows(tmp_path: Path) -> None:
+def test_checksum_hashes_the_bytes(tmp_path: Path) -> None:
     path = tmp_path / "rows.csv"
-    path.write_bytes(b"a,b\n1,2\n3,4\n5,6")  # the last row has no line break
-    found = readers.fingerprint(path, FileFormat.csv)
-    assert found.checksum == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert found.rows == 3
-    path.write_bytes(b"a,b\n")
-    assert readers.fingerprint(path, FileFormat.csv).rows == 0
+    path.write_bytes(b"a,b\n" + b"1,2\n" * 3_000_000)  # several reads of 4 MB
+    assert readers.checksum(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("data", "rows"),
+    [
+        (b"a,b\n1,2\n3,4\n5,6", 3),  # the last row has no line break
+        (b"a,b\n1,2\n3,4\n", 2),
+        (b"a,b\n", 0),
+        (b"a,b", 0),
+        (b"", 0),
+    ],
+)
+def test_a_small_csv_files_rows_are_counted(tmp_path: Path, data: bytes, rows: int) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(data)
+    assert readers.estimated_csv_rows(path) == rows
+
+
+def test_a_large_csv_files_rows_are_estimated_from_its_first_lines(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    # A header and 87,381 rows of 12 bytes (1 MB, 1,048,576 bytes), then 43,690 rows twice
+    # as long: 2,097,136 bytes, 131,071 rows.
+    short, long = b"1234567,890\n", b"1234567890123456,890123\n"
+    assert (len(short), len(long)) == (12, 24)
+    path.write_bytes(b"a,b\n" + short * 87_381 + long * 43_690)
+    # The first MB has 87,382 lines: 2,097,136 bytes of such lines would be 174,762.67, of
+    # which one is the header.
+    assert readers.estimated_csv_rows(path) == 174_762
