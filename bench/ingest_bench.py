@@ -19,9 +19,12 @@ What it does:
   with the region reference data once; every end-to-end run gets a fresh copy of it.
 * every measurement runs in a fresh child process, so ``ru_maxrss`` is that run's peak RSS.
   Modes: ``e2e`` (``load_file``, with per-phase timers wrapped around the pipeline's
-  functions), ``read`` (``readers.read_batches`` only), ``validate`` (read + ``validate_batch``,
-  no COPY), ``prepare`` (``validate`` + the CSV serialisation ``copy_frame`` does, without
-  sending), ``validate_mem`` (``validate_batch`` over batches already in memory).
+  functions), ``copy`` (CSV only: Postgres alone, the file's records read into memory first,
+  then COPYed by the load's streams, indexed and attached as a clean file's are; what no
+  change to the load process can make faster), ``read`` (``readers.read_batches`` only),
+  ``validate`` (read + ``validate_batch``, no COPY), ``prepare`` (``validate`` + the CSV
+  serialisation ``copy_frame`` does, without sending), ``validate_mem`` (``validate_batch``
+  over batches already in memory).
 * the machine is shared: before each run it waits (up to ``--idle-wait`` s) for other work to
   calm down, and it records the load average and the CPU used by other processes during the
   run (machine CPU minus the child's and Postgres's).
@@ -46,8 +49,10 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,7 +67,8 @@ GENERATOR_VERSION = 1  # bump when the generated content changes (invalidates th
 DEFAULT_SEED = 20250601
 DEFAULT_ROWS = (1_000_000, 5_000_000)
 FORMATS = ("csv", "parquet")
-MODES = ("e2e", "read", "validate", "prepare", "validate_mem")
+MODES = ("e2e", "copy", "read", "validate", "prepare", "validate_mem")
+FRESH_DATABASE_MODES = ("e2e", "copy")  # they write: each run gets a copy of the template
 TEMPLATE_DB = "ingest_bench_template"
 READONLY_DB = "ingest_bench_ro"
 
@@ -72,6 +78,7 @@ MEMORY_TARGET_MB = 3 * 1024
 
 MODE_TITLES = {
     "e2e": "end to end (`load_file`)",
+    "copy": "Postgres alone (the file's records COPYed, indexed, attached)",
     "read": "read only (`read_batches`)",
     "validate": "read + validate (no COPY)",
     "prepare": "read + validate + COPY CSV encoding (not sent)",
@@ -233,6 +240,12 @@ def generate(rows: int, seed: int, order: str, formats: tuple[str, ...] = FORMAT
 # ---------------------------------------------------------------------------------------------
 
 
+def _cpu_s() -> float:
+    """This process's CPU time so far, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _rss_mb(field_name: str = "VmRSS", pid: int | str = "self") -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -248,6 +261,14 @@ class Timers:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
 
     def wrap(self, name: str, fn: Callable[..., T]) -> Callable[..., T]:
         def timed(*args: Any, **kwargs: Any) -> T:
@@ -314,9 +335,10 @@ def _child_e2e(path: Path, url: str) -> dict[str, Any]:
     with engine.connect() as conn:  # the pool hands this connection to load_file
         backend = int(conn.scalar(text("SELECT pg_backend_pid()")) or 0)
     rss_before = _rss_mb()
-    started = time.perf_counter()
+    cpu_before, started = _cpu_s(), time.perf_counter()
     result = load_file(engine, LoadRequest(contract, path, "bench", "ingest_bench"))
     seconds = time.perf_counter() - started
+    timed_cpu = _cpu_s() - cpu_before
     backend_hwm = _rss_mb("VmHWM", backend)
     with engine.connect() as conn:
         stored = int(
@@ -354,6 +376,62 @@ def _child_e2e(path: Path, url: str) -> dict[str, Any]:
         "phases": phases,
         "rss_before_mb": rss_before,
         "pg_backend_hwm_mb": backend_hwm,
+        "timed_cpu_s": timed_cpu,
+    }
+
+
+def _child_copy(path: Path, url: str) -> dict[str, Any]:
+    """What Postgres alone takes for a clean CSV file: its records (read into memory first)
+    COPYed by the load's own streams, each part's indexes built, the parts committed and
+    attached, exactly as ``load_file`` does for a file whose every batch is forwarded."""
+    from sqlalchemy import create_engine, text
+
+    from api.db.copy import CsvRecords
+    from api.ingest import readers
+    from api.ingest.contracts import all_contracts
+    from api.ingest.parts import PartedCopy
+    from api.ingest.validate import map_header
+
+    contract = all_contracts()[CONTRACT]
+    if readers.sniff(path) is not readers.FileFormat.csv:
+        raise SystemExit("copy: CSV files only (only their records can be sent as they are)")
+    columns = tuple(
+        map_header(contract, readers.header(path, readers.FileFormat.csv)).rename.values()
+    )
+    # The streams hash each batch's keys (to compare them across parts): keep the keys too.
+    batches = [
+        (batch.frame.select(contract.primary_key), CsvRecords(columns, batch.records))
+        for batch in readers.read_sourced(path, readers.FileFormat.csv)
+        if batch.records is not None
+    ]
+    rows = sum(keys.height for keys, _ in batches)
+    engine = create_engine(url)
+    timers = Timers()
+    cpu_before, started = _cpu_s(), time.perf_counter()
+    with (
+        engine.connect() as conn,
+        conn.begin(),
+        PartedCopy(engine, contract, release_id=1, by_batch=True) as copier,
+    ):
+        with timers.timing("COPY"):
+            for keys, records in batches:
+                copier.submit(keys, records)
+        with timers.timing("build indexes"):
+            if not copier.finish():
+                raise SystemExit("copy: the parts refused the rows")
+        with timers.timing("commit parts + attach"):
+            copier.attach(conn)
+    seconds = time.perf_counter() - started
+    timed_cpu = _cpu_s() - cpu_before
+    with engine.connect() as conn:
+        stored = conn.scalar(text(f"SELECT count(*) FROM {contract.table} WHERE release_id = 1"))
+    engine.dispose()
+    return {
+        "rows": rows,
+        "stored_rows": int(stored or 0),
+        "seconds": seconds,
+        "phases": dict(timers.seconds),
+        "timed_cpu_s": timed_cpu,
     }
 
 
@@ -391,12 +469,12 @@ def _child_validation(mode: str, path: Path, url: str) -> dict[str, Any]:
         frames = list(batches())
         timers.seconds.clear()
         rss_before = _rss_mb()
-        started = time.perf_counter()
+        cpu_before, started = _cpu_s(), time.perf_counter()
         for batch in frames:
             validate(contract, batch, regions, collector)
             rows += batch.height
     else:
-        started = time.perf_counter()
+        cpu_before, started = _cpu_s(), time.perf_counter()
         for batch in batches():
             rows += batch.height
             if mode == "read":
@@ -411,12 +489,19 @@ def _child_validation(mode: str, path: Path, url: str) -> dict[str, Any]:
                 buffer.getvalue()
                 timers.seconds["encode CSV"] += time.perf_counter() - began
     seconds = time.perf_counter() - started
+    timed_cpu = _cpu_s() - cpu_before
     if collector:
         raise SystemExit(f"the synthetic file breaks rules: {collector.violations[:3]}")
     phases = dict(timers.seconds)
     if mode != "validate_mem":
         phases["other (rename/select)"] = seconds - sum(phases.values())
-    return {"rows": rows, "seconds": seconds, "phases": phases, "rss_before_mb": rss_before}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "phases": phases,
+        "rss_before_mb": rss_before,
+        "timed_cpu_s": timed_cpu,
+    }
 
 
 class _MemorySampler(threading.Thread):
@@ -443,7 +528,8 @@ class _MemorySampler(threading.Thread):
 def child(mode: str, path: Path, url: str) -> None:
     sampler = _MemorySampler()
     sampler.start()
-    result = _child_e2e(path, url) if mode == "e2e" else _child_validation(mode, path, url)
+    children = {"e2e": _child_e2e, "copy": _child_copy}
+    result = children.get(mode, partial(_child_validation, mode))(path, url)
     peaks = sampler.stop()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result |= {
@@ -613,7 +699,7 @@ def _loadavg() -> str:
 
 def measure(cluster: Cluster, mode: str, path: Path, fmt: str, rows: int, idle: float) -> Run:
     database = f"ingest_bench_{mode}"
-    if mode == "e2e":
+    if mode in FRESH_DATABASE_MODES:
         url = cluster.create(database)
         cluster.execute("CHECKPOINT")  # the copy's WAL and pages are not flushed during the run
     else:
@@ -633,7 +719,7 @@ def measure(cluster: Cluster, mode: str, path: Path, fmt: str, rows: int, idle: 
     time.sleep(0.3)  # let the postmaster reap the run's backend
     busy1, _ = _machine_cpu()
     pg_cpu = _postgres_cpu(cluster.postmaster) - pg0
-    if mode == "e2e":
+    if mode in FRESH_DATABASE_MODES:
         cluster.drop(database)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
@@ -652,6 +738,7 @@ def measure(cluster: Cluster, mode: str, path: Path, fmt: str, rows: int, idle: 
             "peak_anon_mb",
             "peak_file_mb",
             "polars_threads",
+            "timed_cpu_s",
         )
         if k in out
     } | {"cpu_user_s": out["cpu_user_s"], "cpu_sys_s": out["cpu_sys_s"]}
@@ -693,6 +780,10 @@ def _target(mode: str, rows: int) -> tuple[str, Callable[[Run], bool] | None]:
     return "–", None
 
 
+def _cpu_cell(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.1f}"  # runs saved before it was measured
+
+
 def _fmt_rows(rows: int) -> str:
     return f"{rows / 1e6:g} M"
 
@@ -722,9 +813,13 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
         "that other processes on this shared machine used during the run, in cores (of "
         f"{os.cpu_count()}).",
         "",
-        "| Measure | Format | Rows | Time (s) | Rows/s | Peak RSS (MB) | Others (cores) "
-        "| Load avg | Target | Met |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|---|",
+        "*Load CPU* is the measuring process's CPU while timed, in core-seconds (imports and, for"
+        " `copy`, reading the file into memory left out); *Postgres CPU* that of Postgres over "
+        "the process's whole life.",
+        "",
+        "| Measure | Format | Rows | Time (s) | Rows/s | Load CPU (s) | Postgres CPU (s) "
+        "| Peak RSS (MB) | Others (cores) | Load avg | Target | Met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for key in keys:
         mode, fmt, rows = key
@@ -741,7 +836,8 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
                 met += " (target is for 5 M)"
         out.append(
             f"| {MODE_TITLES[mode]} | {fmt} | {_fmt_rows(rows)} | {run.seconds:.2f} "
-            f"| {run.rows_per_s:,.0f}{spread} | {run.peak_rss_mb:,.0f} | {run.others_cores:.2f} "
+            f"| {run.rows_per_s:,.0f}{spread} | {_cpu_cell(run.extra.get('timed_cpu_s'))} "
+            f"| {run.postgres_cpu_s:.1f} | {run.peak_rss_mb:,.0f} | {run.others_cores:.2f} "
             f"| {run.loadavg_before} | {target} | {met} |"
         )
     e2e = [k for k in keys if k[0] == "e2e"]
@@ -869,6 +965,8 @@ def main(argv: list[str] | None = None) -> int:
         for mode in args.modes:
             for rows in args.rows:
                 for fmt in args.formats:
+                    if mode == "copy" and fmt != "csv":
+                        continue  # only a CSV file's records go to Postgres as they are
                     for i in range(args.repeat):
                         run = measure(cluster, mode, files[rows, fmt], fmt, rows, args.idle_wait)
                         runs.append(run)

@@ -61,12 +61,18 @@ def _child(mode: str, path: Path, url: URL) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     ("mode", "fmt"),
-    [("e2e", "csv"), ("e2e", "parquet"), ("prepare", "csv"), ("validate_mem", "parquet")],
+    [
+        ("e2e", "csv"),
+        ("e2e", "parquet"),
+        ("copy", "csv"),
+        ("prepare", "csv"),
+        ("validate_mem", "parquet"),
+    ],
 )
 def test_benchmark_mode_runs(
     files: dict[str, Path], fresh_database_url: URL, mode: str, fmt: str
 ) -> None:
     result = _child(mode, files[fmt], fresh_database_url)
     assert result["rows"] == ROWS
-    if mode == "e2e":
+    if mode in ("e2e", "copy"):
         assert result["stored_rows"] == ROWS
