@@ -22,12 +22,13 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from psycopg.sql import Composed
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from api.db.embedded import EmbeddedPostgres
+from api.db.embedded import EmbeddedPostgres, create_database_sql
 from api.db.engine import Database, normalize_url
 from api.db.migrate import upgrade
 from api.db.session import get_session
@@ -47,15 +48,17 @@ class Cluster:
     def url(self, database: str) -> URL:
         return self.admin_url.set(database=database)
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str | Composed) -> None:
         dsn = self.admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
     def create_database(self, name: str, template: str | None = None) -> URL:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        suffix = f' TEMPLATE "{template}"' if template else ""
-        self.execute(f'CREATE DATABASE "{name}"{suffix}')
+        if template is None:
+            self.execute(create_database_sql(name))
+        else:
+            self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
 
 
