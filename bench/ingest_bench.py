@@ -399,11 +399,13 @@ def _child_copy(path: Path, url: str) -> dict[str, Any]:
         map_header(contract, readers.header(path, readers.FileFormat.csv)).rename.values()
     )
     # The streams hash each batch's keys (to compare them across parts): keep the keys too.
-    batches = [
-        (batch.frame.select(contract.primary_key), CsvRecords(columns, batch.records))
-        for batch in readers.read_sourced(path, readers.FileFormat.csv)
-        if batch.records is not None
-    ]
+    batches = []
+    for batch in readers.read_sourced(path, readers.FileFormat.csv):
+        if batch.records is None:  # a slice of a chunk: the load would not forward it
+            raise SystemExit(f"copy: {path.name} has chunks longer than a batch")
+        batches.append(
+            (batch.frame.select(contract.primary_key), CsvRecords(columns, batch.records))
+        )
     rows = sum(keys.height for keys, _ in batches)
     engine = create_engine(url)
     timers = Timers()
@@ -413,10 +415,12 @@ def _child_copy(path: Path, url: str) -> dict[str, Any]:
         conn.begin(),
         PartedCopy(engine, contract, release_id=1, by_batch=True) as copier,
     ):
-        with timers.timing("COPY"):
+        # Handing a batch to a stream waits for that stream's previous one: this is the COPY
+        # but for each stream's last batch, which the index builds wait for.
+        with timers.timing("COPY, to the last batches"):
             for keys, records in batches:
                 copier.submit(keys, records)
-        with timers.timing("build indexes"):
+        with timers.timing("last batches' COPY + build indexes"):
             if not copier.finish():
                 raise SystemExit("copy: the parts refused the rows")
         with timers.timing("commit parts + attach"):
@@ -813,11 +817,11 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
         "that other processes on this shared machine used during the run, in cores (of "
         f"{os.cpu_count()}).",
         "",
-        "*Load CPU* is the measuring process's CPU while timed, in core-seconds (imports and, for"
-        " `copy`, reading the file into memory left out); *Postgres CPU* that of Postgres over "
-        "the process's whole life.",
+        "*Load CPU, timed* is the measuring process's CPU while timed, in core-seconds "
+        "(imports and, for `copy`, reading the file into memory left out); *Postgres CPU* that "
+        "of Postgres over the process's whole life.",
         "",
-        "| Measure | Format | Rows | Time (s) | Rows/s | Load CPU (s) | Postgres CPU (s) "
+        "| Measure | Format | Rows | Time (s) | Rows/s | Load CPU, timed (s) | Postgres CPU (s) "
         "| Peak RSS (MB) | Others (cores) | Load avg | Target | Met |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
@@ -868,7 +872,7 @@ def render(runs: list[Run], meta: dict[str, Any]) -> str:
             "`copy_frame`, Postgres finishing the rows it was sent; *file's records* the COPYs "
             "of CSV records sent as the file holds them (`copy_csv`, Postgres parsing them "
             "meanwhile); *build indexes* each "
-            "part's primary key and indexes. The checksum and row count run in a thread of "
+            "part's primary key and indexes. The checksum runs in a thread of "
             "their own. CPU: the load process and Postgres over the child's whole life "
             "(imports included).",
             "",

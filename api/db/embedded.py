@@ -85,9 +85,10 @@ class EmbeddedPostgres:
 
 def create_database_sql(name: str) -> Composed:
     """The statement creating a SEPAKAT database. Its text compares byte by byte (collation
-    ``C``): for UTF-8 that is the code point order the cluster's ``C.UTF-8`` locale gives, but
-    Postgres then compares with memcmp and sorts text with abbreviated keys instead of calling
-    strcoll for each comparison. A release's index builds on unsorted keys take ~25 % less
+    ``C``), whatever locale the cluster was initialised in (the environment's): for UTF-8 that
+    is code point order, the order a ``C.UTF-8`` cluster gives, but Postgres then compares
+    with memcmp and sorts text with abbreviated keys instead of calling strcoll for each
+    comparison. A release's index builds on unsorted keys take ~20 % less
     (bench/INGEST_FINDINGS.md, stop 12). Character classes (upper, lower, ILIKE) keep the
     cluster's locale."""
     from psycopg import sql

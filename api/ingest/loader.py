@@ -76,8 +76,8 @@ def load_file(
     if collector:
         return LoadResult(_report(contract, file_name, 0, collector, mapping), None)
     _drop_left_parts(engine, contract)
-    with readers.BackgroundChecksum(path) as checksum:
-        source = _Source.of(contract, path, fmt, mapping, rows, checksum)
+    with readers.BackgroundChecksum(path) as background:
+        source = _Source.of(contract, path, fmt, mapping, rows, background)
         try:
             return _load(engine, request, source, collector, progress)
         except BaseException:
@@ -385,10 +385,11 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
             progress(rows, source.expected_rows(rows), "validating and copying")
         if not rows:
             return rows
-        progress(rows, source.expected_rows(rows), "indexing")
+        # The whole file is read: from here on the count is exact.
+        progress(rows, rows, "indexing")
         copied = copier.finish()
         if keep_keys:
-            progress(rows, source.expected_rows(rows), "checking keys and references")
+            progress(rows, rows, "checking keys and references")
             _check_keys(contract, pl.concat(keys), targets, found)
         if optimistic and (found or not copied):
             raise _TextNeededError
@@ -396,7 +397,7 @@ def _copy_pass(target: _Target, source: _Source, collector: ViolationCollector |
             copier.attach(conn)
     if not keep_keys and (found or not copied):
         # Refused either way; read the keys again so the report names the repeated ones.
-        progress(rows, source.expected_rows(rows), "checking keys")
+        progress(rows, rows, "checking keys")
         _check_keys(contract, _rescan_keys(contract, source, regions), targets, found)
     if not copied and not found:
         raise IngestError("copy_failed", "The warehouse refused the rows; nothing was loaded.")

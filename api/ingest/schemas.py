@@ -75,8 +75,8 @@ class JobInfo(BaseModel):
     rows_expected: int | None = Field(
         description=(
             "Rows the file holds, for progress: from a Parquet file's metadata; for a CSV "
-            "file estimated from its size and first lines until read to the end, then exact; "
-            "null for XLSX until read."
+            "file estimated from its size and first lines (null if they hold no line break) "
+            "until it is read to its end, then exact; for XLSX null until then."
         )
     )
     bytes_total: int

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from api.auth import service
 from api.auth.roles import Role
 from api.db.engine import Database
+from api.ingest import readers
 from api.ingest.jobs import mark_interrupted
 from api.ingest.parts import drop_all_orphans
 from tests.conftest import LiveServer
@@ -98,6 +99,18 @@ def test_refused_upload_reports_rows_and_csv(admin: httpx.Client, tmp_path: Path
     frame = pl.read_csv(io.BytesIO(csv.content))
     assert frame.row(0, named=True)["row"] == 3
     assert frame.row(0, named=True)["rule"] == "code"
+
+
+def test_a_rejected_job_ends_with_the_rows_it_read(
+    admin: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The expected rows, estimated while a CSV is read, are the rows read once it has been
+    read to its end, whether the file is loaded or refused."""
+    monkeypatch.setattr(readers, "estimated_csv_rows", lambda path: 50)  # the server's thread
+    bad = poverty_lines(3).with_columns(pl.Series("urban", ["1", "5", "1"]))
+    job = _upload(admin, write_csv(bad, tmp_path / "bad.csv"), wait=True).json()
+    job = job["details"]["job"]
+    assert (job["phase"], job["rows_read"], job["rows_expected"]) == ("rejected", 3, 3)
 
 
 def test_identical_upload_is_409(admin: httpx.Client, tmp_path: Path) -> None:

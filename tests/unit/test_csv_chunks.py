@@ -193,3 +193,9 @@ def test_a_large_csv_files_rows_are_estimated_from_its_first_lines(tmp_path: Pat
     # The first MB has 87,382 lines: 2,097,136 bytes of such lines would be 174,762.67, of
     # which one is the header.
     assert readers.estimated_csv_rows(path) == 174_762
+
+
+def test_no_estimate_when_the_first_mb_holds_no_line_break(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"a" * (1 << 20) + b",b\n1,2\n")  # a header longer than 1 MB
+    assert readers.estimated_csv_rows(path) is None
