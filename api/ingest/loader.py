@@ -156,7 +156,10 @@ def _header_violations(mapping: Mapping, collector: ViolationCollector) -> None:
 def _report(
     contract: Contract, file_name: str, rows: int, collector: ViolationCollector, mapping: Mapping
 ) -> Report:
-    warnings = [f"column {c} is not in the contract and was not loaded" for c in mapping.ignored]
+    warnings = [
+        f"column {c or 'without a name'} is not in the contract and was not loaded"
+        for c in mapping.ignored
+    ]
     return Report(
         contract=contract.name,
         file_name=file_name,

@@ -22,6 +22,9 @@ import polars as pl
 from api.ingest.report import IngestError
 
 BATCH_ROWS = 250_000
+# What Polars raises for a file it cannot read. A panic is a bug of Polars' own that some
+# input set off: to the user it is a file that cannot be read, not a crash of the load.
+_UNREADABLE = (pl.exceptions.PolarsError, pl.exceptions.PanicException)
 ROW_COLUMN = "__row"  # the row number a spreadsheet shows: the header is row 1
 FIRST_DATA_ROW = 2
 
@@ -118,16 +121,66 @@ def parquet_rows(path: Path) -> int:
     """The rows a Parquet file's metadata declares; damaged Parquet is refused."""
     try:
         return int(pl.scan_parquet(path).select(pl.len()).collect().item())
-    except pl.exceptions.PolarsError as exc:
+    except _UNREADABLE as exc:
         raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc
 
 
 def header(path: Path, fmt: FileFormat) -> list[str]:
+    """The file's column names as it writes them, a repeated name as often as it appears and
+    an empty one as "" (a repeated column the contract maps is refused: see map_header)."""
     if fmt is FileFormat.csv:
-        return pl.read_csv(path, n_rows=0, infer_schema=False).columns
+        return _csv_header(path)
     if fmt is FileFormat.parquet:
         return list(pl.read_parquet_schema(path))
     return _read_xlsx(path).columns
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The first record's names. Parsed as a row of data, not as a header: as a header, Polars
+    renames a repeated name, and skips blank lines that the records' reader does not."""
+    head = _head(path)
+    end = _first_record_end(head)
+    if end == len(head) < path.stat().st_size:
+        raise IngestError(
+            "unreadable_file",
+            f"{path.name} is not a readable CSV: its first line does not end within "
+            f"{_SAMPLE_BYTES >> 20} MB (a stray double quote?).",
+        )
+    try:
+        first = pl.read_csv(head[:end], has_header=False, infer_schema=False)
+    except pl.exceptions.NoDataError:
+        first = pl.DataFrame()
+    except _UNREADABLE as exc:
+        raise IngestError(
+            "unreadable_file", f"{path.name} is not a readable CSV: {_first_line(exc)}"
+        ) from exc
+    names = [name or "" for name in first.row(0)] if first.height else []
+    if not any(names):
+        if not head.strip():
+            raise IngestError("empty_file", f"{path.name} has no header line.")
+        raise IngestError(
+            "no_header",
+            f"{path.name} names no column on its first line, where the column names belong.",
+        )
+    return names
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """The names, each repeat renamed after its position: the reader needs a name for each
+    column (only the first of a repeated name is ever loaded)."""
+    seen: set[str] = set()
+    distinct = []
+    for position, name in enumerate(names, start=1):
+        unique = name
+        while unique in seen:
+            unique = f"{unique} (column {position})"
+        seen.add(unique)
+        distinct.append(unique)
+    return distinct
 
 
 class TypedReadError(Exception):
@@ -188,7 +241,7 @@ def _numbered(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
 def _csv_batches(path: Path, batch_rows: int, types: dict[str, pl.DataType]) -> Iterator[Batch]:
     """The file read a chunk of whole records at a time: memory stays flat however long the
     file is, and Polars parses each chunk on every core."""
-    names = header(path, FileFormat.csv)
+    names = _distinct(header(path, FileFormat.csv))
     schema = {name: types.get(name, pl.String()) for name in names}
     # A quoted empty cell is blank, as in the text pass, whatever the column is read as.
     blanks = {name: "" for name, dtype in types.items() if isinstance(dtype, pl.Enum)}
@@ -229,13 +282,13 @@ def _parse_chunk(
             missing_columns="insert",  # a short row's missing cells are empty, as in one read
             raise_if_empty=False,
         )
-    except pl.exceptions.PolarsError as exc:
+    except _UNREADABLE as exc:
         if typed:
             raise TypedReadError(str(exc)) from exc
-        reason = str(exc).strip().splitlines()[0]
         raise IngestError(
             "unreadable_file",
-            f"{path.name} is not a readable CSV (in the rows from row {offset} on): {reason}",
+            f"{path.name} is not a readable CSV (in the rows from row {offset} on): "
+            f"{_first_line(exc)}",
         ) from exc
 
 
@@ -368,13 +421,13 @@ def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
         scan = scan.with_columns(pl.col(dates).dt.date())
         for start in range(0, parquet_rows(path), batch_rows):
             yield scan.slice(start, batch_rows).collect()
-    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:  # pyarrow: ArrowInvalid
+    except (OSError, ValueError, *_UNREADABLE) as exc:  # pyarrow: ArrowInvalid
         raise IngestError("unreadable_file", f"{path.name} is not readable Parquet: {exc}") from exc
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:
     try:
         frame = pl.read_excel(path, infer_schema_length=0)
-    except Exception as exc:  # fastexcel raises its own error types
+    except (Exception, pl.exceptions.PanicException) as exc:  # fastexcel has its own errors
         raise IngestError("unreadable_file", f"{path.name} is not a readable XLSX: {exc}") from exc
     return frame.select(pl.all().cast(pl.String))

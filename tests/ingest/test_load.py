@@ -167,6 +167,71 @@ def test_empty_files(engine: Engine, tmp_path: Path, baseline: tuple[int, int]) 
     header_only.write_text("kab_code,urban,year,poverty_line\n")
     refused = _refusal(engine, header_only)
     assert refused.rule == "empty_file"
+    blank_lines = tmp_path / "blank.csv"
+    blank_lines.write_bytes(b"\n\n\r\n")
+    refused = _refusal(engine, blank_lines)
+    assert (refused.rule, refused.message) == ("empty_file", "blank.csv has no header line.")
+    assert active(engine, "poverty_line") == baseline
+
+
+@pytest.mark.parametrize("first_line", ["", ",,,"])
+def test_a_file_without_column_names_on_its_first_line_is_refused(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int], first_line: str
+) -> None:
+    path = tmp_path / "late.csv"
+    path.write_text(f"{first_line}\nkab_code,urban,year,poverty_line\n3301,1,2024,500000\n")
+    refused = _refusal(engine, path)
+    assert refused.rule == "no_header"
+    assert refused.message.startswith("late.csv names no column on its first line")
+    assert active(engine, "poverty_line") == baseline
+
+
+def test_a_repeated_column_is_refused(
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+) -> None:
+    """Two columns of one name: which one holds the values? The file says nothing more."""
+    path = tmp_path / "twice.csv"
+    path.write_text("kab_code,urban,year,poverty_line,year\n3301,1,2024,500000,2023\n")
+    report = load(engine, "poverty_line", path).report
+    assert _only_error(report) == ("duplicate_column", "year", [1])
+    assert active(engine, "poverty_line") == baseline
+
+
+def test_repeated_and_unnamed_columns_outside_the_contract_are_left_out(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "extra.csv"
+    path.write_text(
+        "kab_code,lain,urban,year,poverty_line,lain,,\n"
+        "3301,a,1,2024,500000,b,,\n"
+        "3302,c,1,2024,500001,d,x,\n"
+    )
+    result = load(engine, "poverty_line", path)
+    assert result.report.ok, result.report
+    assert result.report.warnings == [
+        f"column {name} is not in the contract and was not loaded"
+        for name in ("lain", "lain", "without a name", "without a name")
+    ]
+    assert active(engine, "poverty_line") == (result.release_id, 2)
+
+
+def test_a_panic_in_the_csv_reader_is_an_unreadable_file(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, baseline: tuple[int, int]
+) -> None:
+    """Polars panics on some inputs it does not expect (a bug of its own): the user gets a
+    file that cannot be read, not a failed load."""
+    path = write_csv(poverty_lines(2), tmp_path / "gk.csv")
+    read_csv = pl.read_csv
+
+    def panicking(source: object, **options: object) -> pl.DataFrame:
+        if "schema" in options:  # the records, in both passes; not the header
+            raise pl.exceptions.PanicException("index out of bounds")
+        return read_csv(source, **options)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(readers.pl, "read_csv", panicking)
+    refused = _refusal(engine, path)
+    assert refused.rule == "unreadable_file"
+    assert "gk.csv is not a readable CSV (in the rows from row 2 on)" in refused.message
     assert active(engine, "poverty_line") == baseline
 
 

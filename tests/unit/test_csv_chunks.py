@@ -199,3 +199,28 @@ def test_no_estimate_when_the_first_mb_holds_no_line_break(tmp_path: Path) -> No
     path = tmp_path / "rows.csv"
     path.write_bytes(b"a" * (1 << 20) + b",b\n1,2\n")  # a header longer than 1 MB
     assert readers.estimated_csv_rows(path) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "names"),
+    [
+        (b"a,b\n1,2\n", ["a", "b"]),
+        (b"a,a,,\n1,2,3,4\n", ["a", "a", "", ""]),  # as written: repeats and blanks kept
+        (b'\xef\xbb\xbf"x,y","line\nbreak"\r\n1,2\r\n', ["x,y", "line\nbreak"]),
+        (b" a , b ", [" a ", " b "]),  # no line break at all
+    ],
+)
+def test_the_header_is_the_first_record_as_written(
+    tmp_path: Path, data: bytes, names: list[str]
+) -> None:
+    path = tmp_path / "h.csv"
+    path.write_bytes(data)
+    assert readers.header(path, FileFormat.csv) == names
+
+
+def test_a_first_line_longer_than_a_mb_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_bytes(b'"' + b"a" * (1 << 20) + b'",b\n1,2\n')
+    with pytest.raises(IngestError, match="does not end within 1 MB") as raised:
+        readers.header(path, FileFormat.csv)
+    assert raised.value.rule == "unreadable_file"
