@@ -132,7 +132,23 @@ def header(path: Path, fmt: FileFormat) -> list[str]:
         return _csv_header(path)
     if fmt is FileFormat.parquet:
         return list(pl.read_parquet_schema(path))
-    return _read_xlsx(path).columns
+    return _xlsx_header(path)
+
+
+def _xlsx_header(path: Path) -> list[str]:
+    """The first row's names. Read as a row of data: as a header, the XLSX reader renames a
+    repeated name (``year``, ``year_1``) and an empty one (``__UNNAMED__5``)."""
+    try:
+        first = pl.read_excel(
+            path,
+            has_header=False,
+            infer_schema_length=0,
+            read_options={"n_rows": 1},
+            drop_empty_cols=False,
+        )
+    except (Exception, pl.exceptions.PanicException) as exc:  # fastexcel has its own errors
+        raise IngestError("unreadable_file", f"{path.name} is not a readable XLSX: {exc}") from exc
+    return ["" if name is None else str(name) for name in first.row(0)] if first.height else []
 
 
 def _csv_header(path: Path) -> list[str]:

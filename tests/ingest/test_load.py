@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 from sqlalchemy import Engine, text
 
 from api.ingest import loader, readers
@@ -186,14 +187,25 @@ def test_a_file_without_column_names_on_its_first_line_is_refused(
     assert active(engine, "poverty_line") == baseline
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_a_repeated_column_is_refused(
-    engine: Engine, tmp_path: Path, baseline: tuple[int, int]
+    engine: Engine, tmp_path: Path, baseline: tuple[int, int], suffix: str
 ) -> None:
     """Two columns of one name: which one holds the values? The file says nothing more."""
-    path = tmp_path / "twice.csv"
-    path.write_text("kab_code,urban,year,poverty_line,year\n3301,1,2024,500000,2023\n")
+    rows = [
+        ["kab_code", "urban", "year", "poverty_line", "Year "],
+        ["3301", "1", "2024", "5e5", "2023"],
+    ]
+    path = tmp_path / f"twice{suffix}"
+    if suffix == ".csv":
+        path.write_text("".join(",".join(row) + "\n" for row in rows))
+    else:
+        with xlsxwriter.Workbook(path) as book:
+            sheet = book.add_worksheet()
+            for number, row in enumerate(rows):
+                sheet.write_row(number, 0, row)
     report = load(engine, "poverty_line", path).report
-    assert _only_error(report) == ("duplicate_column", "year", [1])
+    assert _only_error(report) == ("duplicate_column", "Year ", [1])
     assert active(engine, "poverty_line") == baseline
 
 
