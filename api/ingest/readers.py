@@ -138,16 +138,7 @@ def header(path: Path, fmt: FileFormat) -> list[str]:
 def _xlsx_header(path: Path) -> list[str]:
     """The first row's names. Read as a row of data: as a header, the XLSX reader renames a
     repeated name (``year``, ``year_1``) and an empty one (``__UNNAMED__5``)."""
-    try:
-        first = pl.read_excel(
-            path,
-            has_header=False,
-            infer_schema_length=0,
-            read_options={"n_rows": 1},
-            drop_empty_cols=False,
-        )
-    except (Exception, pl.exceptions.PanicException) as exc:  # fastexcel has its own errors
-        raise IngestError("unreadable_file", f"{path.name} is not a readable XLSX: {exc}") from exc
+    first = _excel(path, first_row_only=True)
     return ["" if name is None else str(name) for name in first.row(0)] if first.height else []
 
 
@@ -335,10 +326,9 @@ def estimated_csv_rows(path: Path) -> int | None:
     MB holds none). Counting every line break cost a load ~0.5 core-s per GB, and gave no
     total until the count was done."""
     head, size = _head(path), path.stat().st_size
-    if len(head) == size:  # the whole file
-        lines = head.count(b"\n") + (not head.endswith(b"\n"))
-        return max(lines - 1, 0)  # the header is no data row
     lines = head.count(b"\n")
+    if len(head) == size:  # the whole file; the header is no data row
+        return max(lines + (not head.endswith(b"\n")) - 1, 0)
     return max(round(lines * size / len(head)) - 1, 0) if lines else None
 
 
@@ -442,8 +432,19 @@ def _parquet_frames(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:
+    return _excel(path).select(pl.all().cast(pl.String))
+
+
+def _excel(path: Path, *, first_row_only: bool = False) -> pl.DataFrame:
+    """The first sheet, every cell as text (or only its first row, as data, with every
+    column); an unreadable workbook is refused."""
     try:
-        frame = pl.read_excel(path, infer_schema_length=0)
+        return pl.read_excel(
+            path,
+            infer_schema_length=0,
+            has_header=not first_row_only,
+            read_options={"n_rows": 1} if first_row_only else None,
+            drop_empty_cols=not first_row_only,
+        )
     except (Exception, pl.exceptions.PanicException) as exc:  # fastexcel has its own errors
         raise IngestError("unreadable_file", f"{path.name} is not a readable XLSX: {exc}") from exc
-    return frame.select(pl.all().cast(pl.String))
