@@ -272,11 +272,8 @@ class Timers:
 
     def wrap(self, name: str, fn: Callable[..., T]) -> Callable[..., T]:
         def timed(*args: Any, **kwargs: Any) -> T:
-            started = time.perf_counter()
-            try:
+            with self.timing(name):
                 return fn(*args, **kwargs)
-            finally:
-                self.seconds[name] += time.perf_counter() - started
 
         return timed
 
@@ -284,13 +281,10 @@ class Timers:
         def timed(*args: Any, **kwargs: Any) -> Iterator[T]:
             items = fn(*args, **kwargs)
             while True:
-                started = time.perf_counter()
-                try:
-                    item = next(items)
-                except StopIteration:
+                with self.timing(name):
+                    item = next(items, None)
+                if item is None:
                     return
-                finally:
-                    self.seconds[name] += time.perf_counter() - started
                 yield item
 
         return timed
